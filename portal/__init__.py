@@ -1,0 +1,1 @@
+"""Poli per le Famiglie: booking portal for a city's family hubs."""

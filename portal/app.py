@@ -1,0 +1,70 @@
+"""The one place that assembles the application."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from litestar import Litestar, Response, get
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+
+from portal import db
+from portal.public.routes import public_router
+from portal.settings import Settings, load_settings
+from portal.web import (
+    STATIC_DIR,
+    PageCache,
+    error_page,
+    language_middleware,
+    security_headers_middleware,
+    template_environment,
+)
+
+
+@get("/healthz", cache=False)
+async def healthz() -> Response:
+    try:
+        await db.ping()
+    except Exception as error:  # any failure to reach the database is the answer itself
+        return Response({"status": "unavailable", "database": type(error).__name__}, status_code=503)
+    return Response({"status": "ok", "database": "ok"})
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    engine = db.engine_from_url(settings.database_url)
+    db.bind(engine)
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncIterator[None]:
+        await db.open_engine(engine)
+        try:
+            yield
+        finally:
+            await db.close_engine(engine)
+
+    app = Litestar(
+        route_handlers=[
+            public_router,
+            healthz,
+            create_static_files_router(path="/static", directories=[STATIC_DIR]),
+        ],
+        plugins=[HTMXPlugin()],
+        middleware=[DefineMiddleware(security_headers_middleware), DefineMiddleware(language_middleware)],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key, cookie_secure=settings.secure_cookies, cookie_samesite="lax",
+            header_name="x-csrftoken",
+        ),
+        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),
+        exception_handlers={HTTPException: error_page, 500: error_page},
+        lifespan=[database],
+    )
+    app.state.settings = settings
+    app.state.templates = template_environment(settings)
+    app.state.page_cache = PageCache()
+    return app

@@ -1,0 +1,75 @@
+"""The `portal` command: serve, migrate, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import datetime, timezone
+
+from portal.settings import ConfigError, Settings, load_settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="portal", description="Poli per le Famiglie booking portal")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the portal over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+
+    commands.add_parser("migrate", help="apply the database migrations")
+
+    demo = commands.add_parser("demo", help="load the demo catalogue")
+    demo.add_argument("--if-empty", action="store_true", help="do nothing when the database holds data")
+    demo.add_argument("--scale", type=int, default=1, help="generate a catalogue N times larger (1-50)")
+
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command == "serve":
+            serve_http(settings, args.host, args.port, args.workers)
+        elif args.command == "migrate":
+            asyncio.run(migrate(settings))
+        elif args.command == "demo":
+            if not 1 <= args.scale <= 50:
+                raise ConfigError("--scale must be between 1 and 50")
+            asyncio.run(load_demo(settings, args.scale, args.if_empty))
+    except ConfigError as error:
+        print(f"portal: configuration error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as error:
+        print(f"portal: cannot reach the database: {error}", file=sys.stderr)
+        sys.exit(1)
+
+
+def serve_http(settings: Settings, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "portal.app:create_app", factory=True, host=host, port=port, workers=workers,
+        proxy_headers=True, access_log=False, log_level="warning" if workers > 1 else "info",
+    )
+
+
+async def migrate(settings: Settings) -> None:
+    from portal.db import migrate as run_migrations
+
+    await run_migrations(settings.database_url)
+
+
+async def load_demo(settings: Settings, scale: int, if_empty: bool) -> None:
+    from portal import db, demo
+
+    engine = db.engine_from_url(settings.database_url)
+    db.bind(engine)
+    await db.open_engine(engine)
+    try:
+        if if_empty and not await demo.is_empty():
+            print("portal: the database already holds data; demo not loaded")
+            return
+        summary = await demo.load_demo(datetime.now(timezone.utc), scale=scale)
+        print(f"portal: demo loaded: {summary}")
+    finally:
+        await db.close_engine(engine)

@@ -1,0 +1,94 @@
+"""Database engines: SQLite (embedded default) and PostgreSQL, with the engine-specific parts in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import AsyncIterator
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from portal.tables import TABLES, Revision
+
+SQLITE_BUSY_TIMEOUT_S = 30
+_sqlite_writer = asyncio.Lock()
+
+
+def engine_from_url(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
+    return PostgresEngine(config={"dsn": url}, log_queries=False)
+
+
+def bind(engine: Engine) -> None:
+    """Point every table at this engine (no piccolo_conf lookup at run time)."""
+    for table in TABLES:
+        table._meta.db = engine
+
+
+def engine() -> Engine:
+    return Revision._meta.db
+
+
+async def open_engine(engine: Engine) -> None:
+    if isinstance(engine, SQLiteEngine):
+        await engine.run_ddl("PRAGMA journal_mode=WAL")  # persists in the file
+    else:
+        await engine.start_connection_pool(min_size=1, max_size=10)
+
+
+async def close_engine(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """A transaction that writes: on SQLite take the write lock up front, one writer per process."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        async with _sqlite_writer:
+            async with db.transaction(transaction_type=TransactionType.immediate):
+                yield
+    else:
+        async with db.transaction():
+            yield
+
+
+async def bump_revision() -> None:
+    """Call inside every write that changes what the catalogue shows."""
+    await Revision.update({Revision.value: Revision.value + 1}, force=True)
+
+
+async def current_revision() -> int:
+    row = await Revision.select(Revision.value).first()
+    return row["value"] if row else 0
+
+
+async def ping() -> None:
+    await Revision.raw("SELECT 1")
+
+
+def instant(value: datetime | str) -> datetime:
+    """A timestamp read by raw SQL: PostgreSQL returns datetimes, SQLite (in expressions) UTC ISO strings."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+async def migrate(database_url: str) -> None:
+    """Apply Piccolo's migrations to the database at this URL."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["PICCOLO_CONF"] = "portal.piccolo_conf"
+    result = await run_forwards("portal")
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}")

@@ -1,0 +1,204 @@
+"""What every page shares: templates, language, security headers, errors, and the page cache."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import OrderedDict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+from urllib.parse import parse_qsl, urlencode
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
+from litestar import Request, Response
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.exceptions import HTTPException
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.utils.scope.state import ScopeState
+
+from portal import db, i18n, taxonomy
+from portal.settings import Settings
+
+log = logging.getLogger("portal")
+
+STATIC_DIR = Path(__file__).parent / "static"
+LANGUAGE_COOKIE = "lang"
+ONE_YEAR = 365 * 24 * 3600
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+    "permissions-policy": "geolocation=(), camera=(), microphone=(), payment=()",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+def template_environment(settings: Settings) -> Environment:
+    loaders = [
+        PackageLoader("portal.public", "templates"),
+        PackageLoader("portal.staff", "templates"),
+        PackageLoader("portal", "templates"),
+    ]
+    if settings.content_dir:  # the Comune's own texts (privacy notice, accessibility statement) win
+        loaders.insert(0, FileSystemLoader(str(settings.content_dir)))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.translate, i18n.translate_plural, newstyle=True)
+    env.globals.update(
+        asset=asset_url, taxonomy=taxonomy, area_name=taxonomy.area_name,
+        service_name=taxonomy.service_name, weekday_name=i18n.weekday_name,
+        current_language=i18n.current_language, languages=i18n.LANGUAGES, settings=settings,
+    )
+    env.filters.update(
+        date=i18n.format_date, time=i18n.format_time, datetime=i18n.format_datetime, age_range=age_range,
+        replace_lang=replace_lang, urlencode_items=urlencode,
+    )
+    return env
+
+
+def age_range(minimum: int | None, maximum: int | None) -> str:
+    """'5–10 months', '6–11 years', 'from 3 years': ages are kept in months."""
+    def years_or_months(months: int) -> tuple[int, bool]:
+        return (months // 12, True) if months % 12 == 0 or months >= 36 else (months, False)
+
+    if minimum is None and maximum is None:
+        return i18n.gettext("all ages")
+    if maximum is None:
+        value, in_years = years_or_months(minimum)
+        return i18n.gettext("from %(n)s years", n=value) if in_years else i18n.gettext("from %(n)s months", n=value)
+    low, high = minimum or 0, maximum
+    if high < 36 and not (low % 12 == 0 and (high + 1) % 12 == 0):
+        return i18n.gettext("%(low)s–%(high)s months", low=low, high=high)
+    return i18n.gettext("%(low)s–%(high)s years", low=low // 12, high=high // 12)
+
+
+def replace_lang(query: str, language: str) -> str:
+    items = [(name, value) for name, value in parse_qsl(query, keep_blank_values=True) if name != "lang"]
+    return urlencode([*items, ("lang", language)])
+
+
+_asset_versions: dict[str, str] = {}
+
+
+def asset_url(path: str) -> str:
+    """A static file's URL with its content hash, so it can be cached for a year."""
+    if path not in _asset_versions:
+        digest = hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
+        _asset_versions[path] = digest
+    return f"/static/{path}?v={_asset_versions[path]}"
+
+
+def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Response:
+    html = render_html(request, template, **context)
+    return Response(content=html, status_code=status_code, media_type="text/html")
+
+
+def render_html(request: Request, template: str, **context: Any) -> str:
+    env: Environment = request.app.state.templates
+    csrf = ScopeState.from_scope(request.scope).csrf_token
+    return env.get_template(template).render(request=request, csrf_token=csrf or "", **context)
+
+
+class PageCache:
+    """Rendered pages keyed by the catalogue's revision: a page is reused only while no seat or
+    activity has changed since it was rendered, so free places are never stale."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self.pages: OrderedDict[tuple, Response] = OrderedDict()
+
+    async def response(self, request: Request, produce: Callable[[], Awaitable[Response]]) -> Response:
+        revision = await db.current_revision()
+        minute = datetime.now(timezone.utc).replace(second=0, microsecond=0)  # "upcoming" moves with time
+        partial = bool(request.headers.get("hx-request")) and not request.headers.get("hx-boosted")
+        key = (revision, minute, i18n.current_language(), request.url.path, request.url.query, partial)
+        cached = self.pages.get(key)
+        if cached is None:
+            response = await produce()
+            cached = (response.status_code, response.content)
+            self.pages[key] = cached
+            if len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+        status_code, content = cached
+        return Response(content=content, status_code=status_code, media_type="text/html",
+                        headers={"vary": "HX-Request"})
+
+
+# -- middleware ------------------------------------------------------------------------------
+
+
+def language_middleware(app: ASGIApp) -> ASGIApp:
+    """Choose the language for each request; remember an explicit ?lang= choice in a cookie."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        request: Request = Request(scope)
+        chosen = request.query_params.get("lang")
+        language = i18n.choose_language(chosen, request.cookies.get(LANGUAGE_COOKIE),
+                                        request.headers.get("accept-language"))
+        i18n.set_language(language)
+
+        async def send_with_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                headers["content-language"] = language
+                headers.add("vary", "Accept-Language, Cookie")
+                if chosen in i18n.LANGUAGES:
+                    cookie = Cookie(key=LANGUAGE_COOKIE, value=language, max_age=ONE_YEAR, samesite="lax",
+                                    httponly=True, path="/")
+                    headers.add("set-cookie", cookie.to_header(header=""))
+            await send(message)
+
+        await app(scope, receive, send_with_language)
+
+    return middleware
+
+
+def security_headers_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+                if scope.get("path", "").startswith("/static/"):
+                    headers["cache-control"] = f"public, max-age={ONE_YEAR}, immutable"
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return middleware
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+ERROR_TITLES = {
+    400: i18n.N_("The request is not valid"),
+    403: i18n.N_("You cannot do this"),
+    404: i18n.N_("Page not found"),
+    405: i18n.N_("This action is not allowed here"),
+    429: i18n.N_("Too many requests: please wait a moment and try again"),
+}
+
+
+def error_page(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if status >= 500:
+        log.error("unhandled error on %s", request.url.path, exc_info=exc)
+    title = ERROR_TITLES.get(status, i18n.N_("Something went wrong on our side"))
+    html = render_html(request, "public/error.html", status_code=status, title=i18n.gettext(title))
+    return Response(content=html, status_code=status, media_type="text/html",
+                    headers=getattr(exc, "headers", None) or None)

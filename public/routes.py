@@ -1,0 +1,84 @@
+"""The families' site: catalogue, activity, hub and area pages, and the footer's pages."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from litestar import Request, Response, Router, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.plugins.htmx import HTMXRequest
+
+from portal import catalogue
+from portal.catalogue import Filters
+from portal.taxonomy import AREA_BY_SLUG, SERVICES
+from portal.web import render
+
+
+def _partial(request: HTMXRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
+
+
+async def _catalogue(request: HTMXRequest, template: str, fixed: dict[str, str], **context: object) -> Response:
+    """Render a filtered catalogue page, or just its results for an HTMX request."""
+    hubs = await catalogue.hubs()
+    params = {**request.query_params.dict(), **{k: [v] for k, v in fixed.items()}}
+    filters, errors = catalogue.parse_filters({k: v[0] for k, v in params.items()}, {h["slug"] for h in hubs})
+    results = await catalogue.search(filters, datetime.now(timezone.utc))
+    status_code = 400 if errors else 200
+    context.update(filters=filters, errors=errors, results=results, hubs=hubs, services=SERVICES)
+    name = "public/_results.html" if _partial(request) else template
+    return render(request, name, status_code=status_code, **context)
+
+
+@get("/")
+async def home(request: HTMXRequest) -> Response:
+    return await request.app.state.page_cache.response(
+        request, lambda: _catalogue(request, "public/home.html", {}))
+
+
+@get("/aree/{slug:str}")
+async def area(request: HTMXRequest, slug: FromPath[str]) -> Response:
+    if slug not in AREA_BY_SLUG:
+        raise NotFoundException()
+    return await request.app.state.page_cache.response(
+        request, lambda: _catalogue(request, "public/area.html", {"area": slug}, area=AREA_BY_SLUG[slug]))
+
+
+@get("/poli/{slug:str}")
+async def hub(request: HTMXRequest, slug: FromPath[str]) -> Response:
+    async def produce() -> Response:
+        try:
+            found = await catalogue.hub_by_slug(slug)
+        except catalogue.NotFound:
+            raise NotFoundException() from None
+        return await _catalogue(request, "public/hub.html", {"hub": slug}, hub=found)
+
+    return await request.app.state.page_cache.response(request, produce)
+
+
+@get("/attivita/{slug:str}")
+async def activity(request: Request, slug: FromPath[str]) -> Response:
+    async def produce() -> Response:
+        try:
+            page = await catalogue.activity_page(slug, datetime.now(timezone.utc))
+        except catalogue.NotFound:
+            raise NotFoundException() from None
+        base_url = request.app.state.settings.base_url
+        return render(request, "public/activity.html", page=page, now=datetime.now(timezone.utc),
+                      json_ld=catalogue.json_ld(page, base_url))
+
+    return await request.app.state.page_cache.response(request, produce)
+
+
+@get("/privacy")
+async def privacy(request: Request) -> Response:
+    return render(request, "public/content.html", page="privacy")
+
+
+@get("/accessibilita")
+async def accessibility(request: Request) -> Response:
+    return render(request, "public/content.html", page="accessibility")
+
+
+public_router = Router(path="/", route_handlers=[home, area, hub, activity, privacy, accessibility])
