@@ -166,6 +166,12 @@ def _date(raw: str, name: str, errors: FilterErrors) -> date | None:
         return None
 
 
+def local_day(starts_at: datetime) -> tuple[date, int]:
+    """The Europe/Rome date and ISO weekday of an instant: what every date filter compares."""
+    local = starts_at.astimezone(ROME)
+    return local.date(), local.isoweekday()
+
+
 # -- queries ---------------------------------------------------------------------------------
 
 _CARD_COLUMNS = """

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from itertools import count
 
 from portal import db
+from portal.catalogue import local_day
 from portal.i18n import ROME
 from portal.tables import Activity, Area, Hub, Meeting, Service
 from portal.taxonomy import AREAS, SERVICES
@@ -55,10 +56,10 @@ async def activity(service: int, hub: int, title: str | None = None, **fields) -
 
 
 async def meeting(activity: int, starts_at: datetime, minutes: int = 90, **fields) -> int:
-    local = starts_at.astimezone(ROME)
+    local_date, weekday = local_day(starts_at)
     values = dict(
         activity=activity, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=minutes),
-        local_date=local.date(), local_weekday=local.isoweekday(), place="Sala grande",
+        local_date=local_date, local_weekday=weekday, place="Sala grande",
         updated_at=datetime.now(timezone.utc),
     )
     values.update(fields)
