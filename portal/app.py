@@ -19,9 +19,9 @@ from portal.settings import Settings, load_settings
 from portal.web import (
     STATIC_DIR,
     PageCache,
+    add_response_headers,
     error_page,
     language_middleware,
-    security_headers_middleware,
     template_environment,
 )
 
@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         plugins=[HTMXPlugin()],
-        middleware=[DefineMiddleware(security_headers_middleware), DefineMiddleware(language_middleware)],
+        middleware=[DefineMiddleware(language_middleware)],
+        before_send=[add_response_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_secure=settings.secure_cookies, cookie_samesite="lax",
             header_name="x-csrftoken",

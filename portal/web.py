@@ -99,9 +99,10 @@ def asset_url(path: str) -> str:
     return f"/static/{path}?v={_asset_versions[path]}"
 
 
-def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Response:
+def render(request: Request, template: str, *, status_code: int = 200, headers: dict[str, str] | None = None,
+           **context: Any) -> Response:
     html = render_html(request, template, **context)
-    return Response(content=html, status_code=status_code, media_type="text/html")
+    return Response(content=html, status_code=status_code, media_type="text/html", headers=headers)
 
 
 def render_html(request: Request, template: str, **context: Any) -> str:
@@ -116,7 +117,7 @@ class PageCache:
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
-        self.pages: OrderedDict[tuple, Response] = OrderedDict()
+        self.pages: OrderedDict[tuple, tuple[int, bytes, dict[str, str]]] = OrderedDict()
 
     async def response(self, request: Request, produce: Callable[[], Awaitable[Response]]) -> Response:
         revision = await db.current_revision()
@@ -126,61 +127,52 @@ class PageCache:
         cached = self.pages.get(key)
         if cached is None:
             response = await produce()
-            cached = (response.status_code, response.content)
+            cached = (response.status_code, response.content, dict(response.headers))
             self.pages[key] = cached
             if len(self.pages) > self.size:
                 self.pages.popitem(last=False)
-        status_code, content = cached
+        status_code, content, headers = cached
         return Response(content=content, status_code=status_code, media_type="text/html",
-                        headers={"vary": "HX-Request"})
+                        headers={**headers, "vary": "HX-Request"})
 
 
-# -- middleware ------------------------------------------------------------------------------
+# -- language and headers ------------------------------------------------------------------
+
+
+def request_language(scope: Scope) -> str:
+    request: Request = Request(scope)
+    return i18n.choose_language(request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE),
+                                request.headers.get("accept-language"))
 
 
 def language_middleware(app: ASGIApp) -> ASGIApp:
-    """Choose the language for each request; remember an explicit ?lang= choice in a cookie."""
+    """Choose the language of each request (errors outside a route choose it in error_page)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        request: Request = Request(scope)
-        chosen = request.query_params.get("lang")
-        language = i18n.choose_language(chosen, request.cookies.get(LANGUAGE_COOKIE),
-                                        request.headers.get("accept-language"))
-        i18n.set_language(language)
-
-        async def send_with_language(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                headers["content-language"] = language
-                headers.add("vary", "Accept-Language, Cookie")
-                if chosen in i18n.LANGUAGES:
-                    cookie = Cookie(key=LANGUAGE_COOKIE, value=language, max_age=ONE_YEAR, samesite="lax",
-                                    httponly=True, path="/")
-                    headers.add("set-cookie", cookie.to_header(header=""))
-            await send(message)
-
-        await app(scope, receive, send_with_language)
+        if scope["type"] == "http":
+            i18n.set_language(request_language(scope))
+        await app(scope, receive, send)
 
     return middleware
 
 
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers[name] = value
-                if scope.get("path", "").startswith("/static/"):
-                    headers["cache-control"] = f"public, max-age={ONE_YEAR}, immutable"
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
+async def add_response_headers(message: Message, scope: Scope) -> None:
+    """Security headers on every response, the language, and the remembered ?lang= choice."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in SECURITY_HEADERS.items():
+        headers[name] = value
+    path = scope.get("path", "")
+    if path.startswith("/static/"):
+        headers["cache-control"] = f"public, max-age={ONE_YEAR}, immutable"
+        return
+    headers["content-language"] = i18n.current_language()
+    headers.add("vary", "Accept-Language, Cookie")
+    chosen = Request(scope).query_params.get("lang")
+    if chosen in i18n.LANGUAGES:
+        cookie = Cookie(key=LANGUAGE_COOKIE, value=chosen, max_age=ONE_YEAR, samesite="lax", httponly=True)
+        headers.add("set-cookie", cookie.to_header(header=""))
 
 
 # -- errors ----------------------------------------------------------------------------------
@@ -195,6 +187,7 @@ ERROR_TITLES = {
 
 
 def error_page(request: Request, exc: Exception) -> Response:
+    i18n.set_language(request_language(request.scope))
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if status >= 500:
         log.error("unhandled error on %s", request.url.path, exc_info=exc)

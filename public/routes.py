@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get
 from litestar.exceptions import NotFoundException
@@ -27,8 +28,11 @@ async def _catalogue(request: HTMXRequest, template: str, fixed: dict[str, str],
     results = await catalogue.search(filters, datetime.now(timezone.utc))
     status_code = 400 if errors else 200
     context.update(filters=filters, errors=errors, results=results, hubs=hubs, services=SERVICES)
-    name = "public/_results.html" if _partial(request) else template
-    return render(request, name, status_code=status_code, **context)
+    if not _partial(request):
+        return render(request, template, status_code=status_code, **context)
+    canonical = request.url.path + ("?" + urlencode(filters.query_items()) if filters.query_items() else "")
+    return render(request, "public/_results.html", status_code=status_code, headers={"HX-Push-Url": canonical},
+                  **context)
 
 
 @get("/")
