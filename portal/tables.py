@@ -5,10 +5,10 @@ from __future__ import annotations
 from piccolo.columns import (
     Boolean,
     Date,
+    DoublePrecision,
     ForeignKey,
     Integer,
     OnDelete,
-    Real,
     SmallInt,
     Text,
     Timestamptz,
@@ -40,8 +40,8 @@ class Hub(Table):
     email = Varchar(length=120)
     opening_hours = Text()
     description = Text()
-    latitude = Real(null=True, default=None)
-    longitude = Real(null=True, default=None)
+    latitude = DoublePrecision(null=True, default=None)
+    longitude = DoublePrecision(null=True, default=None)
 
 
 class Activity(Table):
