@@ -66,8 +66,10 @@ async def load_demo(settings: Settings, scale: int, if_empty: bool) -> None:
     db.bind(engine)
     await db.open_engine(engine)
     try:
-        if if_empty and not await demo.is_empty():
-            print("portal: the database already holds data; demo not loaded")
+        if not await demo.is_empty():
+            print("portal: the database already holds a catalogue; demo not loaded")
+            if not if_empty:
+                sys.exit(1)
             return
         summary = await demo.load_demo(datetime.now(timezone.utc), scale=scale)
         print(f"portal: demo loaded: {summary}")

@@ -82,7 +82,8 @@ def _check_url(name: str, url: str | None, schemes: tuple[str, ...]) -> str | No
         return None
     parts = urlsplit(url)
     if parts.scheme not in schemes or not parts.hostname:
-        raise ConfigError(f"{name} must start with {' or '.join(s + '://' for s in schemes)} and name a host, not {url!r}")
+        prefixes = " or ".join(scheme + "://" for scheme in schemes)
+        raise ConfigError(f"{name} must start with {prefixes} and name a host, not {url!r}")
     return url
 
 
@@ -93,7 +94,7 @@ def _stored_secret(var_dir: Path) -> str:
         if path.exists():
             key = path.read_text().strip()
             if len(key) < 32:
-                raise ConfigError(f"{path} holds a secret key shorter than 32 characters; delete it to generate a new one")
+                raise ConfigError(f"{path} holds a secret key shorter than 32 characters; delete it for a new one")
             return key
         var_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)

@@ -47,10 +47,14 @@ SERVICES = (
     ServiceKind("gruppi-bambini-ragazzi", "genitorialita", N_("Groups of children and adolescents"), "open", "course"),
     ServiceKind("mediazione-familiare", "separazione", N_("Family mediation"), "request", "single"),
     ServiceKind("spazio-neutro", "separazione", N_("Spazio Neutro (supervised visits)"), "referral", "single"),
-    ServiceKind("gruppi-di-parola", "separazione", N_("Speaking groups for children of separated parents"), "approval", "course"),
+    ServiceKind(
+        "gruppi-di-parola", "separazione", N_("Speaking groups for children of separated parents"), "approval", "course"
+    ),
     ServiceKind("genitori-separati", "separazione", N_("Groups of separated parents"), "approval", "course"),
     ServiceKind("solidarieta-familiare", "solidarieta", N_("Family-solidarity paths"), "request", "course"),
-    ServiceKind("attivita-culturali", "solidarieta", N_("Cultural and social activities between families"), "open", "single"),
+    ServiceKind(
+        "attivita-culturali", "solidarieta", N_("Cultural and social activities between families"), "open", "single"
+    ),
     ServiceKind("affido-informale", "solidarieta", N_("Informal family foster care"), "request", "course"),
 )
 

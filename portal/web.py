@@ -26,7 +26,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 LANGUAGE_COOKIE = "lang"
 ONE_YEAR = 365 * 24 * 3600
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
 SECURITY_HEADERS = {

@@ -11,7 +11,6 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 
 from portal import catalogue
-from portal.catalogue import Filters
 from portal.taxonomy import AREA_BY_SLUG, SERVICES
 from portal.web import render
 

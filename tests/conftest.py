@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
+
 import httpx
 import pytest
 
 from portal import db
 from portal.settings import Settings
 from portal.tables import Activity, Area, Hub, Meeting, Service
-
 
 
 @pytest.fixture(scope="session")

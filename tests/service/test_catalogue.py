@@ -83,7 +83,8 @@ async def test_weekday_and_dates_look_at_upcoming_meetings(world):
     assert await titles(day=6) == {"Festa delle famiglie"}
     assert await titles(day=2) == {"Massaggio infantile", "Consulenza pedagogica"}
     assert await titles(date_from=date(2031, 3, 15), date_to=date(2031, 3, 15)) == {"Festa delle famiglie"}
-    assert await titles(date_from=date(2031, 3, 12)) == {"Massaggio infantile", "Gruppo di parola", "Festa delle famiglie"}
+    from_12th = {"Massaggio infantile", "Gruppo di parola", "Festa delle famiglie"}
+    assert await titles(date_from=date(2031, 3, 12)) == from_12th
     assert await titles(date_to=date(2031, 3, 4)) == {"Consulenza pedagogica"}
 
 
