@@ -92,4 +92,120 @@ class Revision(Table):
     value = Integer(default=0)
 
 
-TABLES = [Area, Service, Hub, Activity, Meeting, Revision]
+
+
+class Family(Table):
+    """A household, identified by a verified e-mail address. Erased families keep no personal data."""
+
+    email = Varchar(length=254, null=True, default=None, unique=True)  # lower case; NULL once erased
+    name = Varchar(length=100)
+    surname = Varchar(length=100)
+    phone = Varchar(length=30)
+    district = Varchar(length=120)
+    language = Varchar(length=5, default="it")
+    privacy_acknowledged_at = Timestamptz(null=True, default=None)
+    session_epoch = Integer(default=0)  # raised by "sign out everywhere": older sessions stop working
+    created_at = Timestamptz()
+    erased_at = Timestamptz(null=True, default=None)
+
+
+class Member(Table):
+    family = ForeignKey(references=Family, null=False, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=6)  # adult | child
+    first_name = Varchar(length=60)
+    birth_year = SmallInt(null=True, default=None)  # children only
+    birth_month = SmallInt(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class SignInCode(Table):
+    """A one-time code (and the equivalent link) mailed to prove an address; stored hashed."""
+
+    email = Varchar(length=254, index=True)
+    code_hash = Varchar(length=64)
+    link_hash = Varchar(length=64, unique=True)
+    purpose = Varchar(length=12, default="sign_in")  # sign_in | change_email
+    family = ForeignKey(references=Family, null=True, default=None, on_delete=OnDelete.cascade)
+    attempts = SmallInt(default=0)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class Throttle(Table):
+    """Hits per key and time window, shared by every worker (sign-in requests, attempts)."""
+
+    key = Varchar(length=200)
+    window_start = Timestamptz()
+    hits = Integer(default=0)
+
+
+class WebSession(Table):
+    """Server-side web sessions, visible to every worker process."""
+
+    key = Varchar(length=100, unique=True)
+    value = Text()
+    expires_at = Timestamptz(null=True, default=None, index=True)
+
+
+class Booking(Table):
+    code = Varchar(length=12, unique=True)
+    family = ForeignKey(references=Family, null=False, on_delete=OnDelete.restrict, index=True)
+    activity = ForeignKey(references=Activity, null=False, on_delete=OnDelete.restrict, index=True)
+    meeting = ForeignKey(references=Meeting, null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    status = Varchar(length=10)  # pending | confirmed | waitlisted | declined | cancelled
+    seats = SmallInt()
+    joined_at = Timestamptz()  # the waiting list's order (to the microsecond, then id)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class BookingParticipant(Table):
+    booking = ForeignKey(references=Booking, null=False, on_delete=OnDelete.cascade, index=True)
+    member = ForeignKey(references=Member, null=True, default=None, on_delete=OnDelete.set_null)
+
+
+class BookingEvent(Table):
+    """Every status change of a booking: who, when, from and to."""
+
+    booking = ForeignKey(references=Booking, null=False, on_delete=OnDelete.cascade, index=True)
+    from_status = Varchar(length=10, null=True, default=None)
+    to_status = Varchar(length=10)
+    actor = Varchar(length=60)  # family:ID | staff:ID | system
+    note = Varchar(length=300)
+    at = Timestamptz()
+
+
+class AccessRequest(Table):
+    code = Varchar(length=12, unique=True)
+    family = ForeignKey(references=Family, null=False, on_delete=OnDelete.restrict, index=True)
+    activity = ForeignKey(references=Activity, null=False, on_delete=OnDelete.restrict, index=True)
+    contact_by = Varchar(length=6)  # phone | email
+    preferred_times = Varchar(length=200)
+    note = Varchar(length=200)
+    status = Varchar(length=10, default="new")  # new | contacted | accepted | closed
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class Outbox(Table):
+    """Mail written in the same transaction as its cause, sent by a worker."""
+
+    to_address = Varchar(length=254)
+    subject = Varchar(length=200)
+    text_body = Text()
+    html_body = Text()
+    message_id = Varchar(length=200, unique=True)
+    status = Varchar(length=8, default="pending", index=True)  # pending | sent | failed
+    attempts = SmallInt(default=0)
+    next_attempt_at = Timestamptz(index=True)
+    claimed_until = Timestamptz(null=True, default=None)
+    last_error = Varchar(length=300)
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+
+
+TABLES = [
+    Area, Service, Hub, Activity, Meeting, Revision, Family, Member, SignInCode, Throttle, WebSession,
+    Booking, BookingParticipant, BookingEvent, AccessRequest, Outbox,
+]

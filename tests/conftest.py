@@ -9,7 +9,7 @@ import pytest
 
 from portal import db
 from portal.settings import Settings
-from portal.tables import Activity, Area, Hub, Meeting, Service
+from portal.tables import TABLES, Revision
 
 
 @pytest.fixture(scope="session")
@@ -49,9 +49,10 @@ async def migrated(settings: Settings) -> Settings:
 
 @pytest.fixture
 async def empty_db(migrated: Settings) -> Settings:
-    """A database with the schema and no catalogue; each test writes what it needs."""
-    for table in (Meeting, Activity, Service, Area, Hub):
-        await table.delete(force=True)
+    """A database with the schema and no rows; each test writes what it needs."""
+    for table in reversed(TABLES):
+        if table is not Revision:
+            await table.delete(force=True)
     await db.bump_revision()
     return migrated
 
