@@ -42,7 +42,6 @@ SECURITY_HEADERS = {
 def template_environment(settings: Settings) -> Environment:
     loaders = [
         PackageLoader("portal.public", "templates"),
-        PackageLoader("portal.staff", "templates"),
         PackageLoader("portal", "templates"),
     ]
     if settings.content_dir:  # the Comune's own texts (privacy notice, accessibility statement) win
