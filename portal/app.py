@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
@@ -13,8 +14,13 @@ from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
-from portal import db
+from portal import background, db
+from portal.calendars.routes import calendar_router
+from portal.links import Links
+from portal.public.account import account_router
+from portal.public.booking import booking_router
 from portal.public.routes import public_router
+from portal.sessions import AccountRedirect, DatabaseStore, account_redirect, session_config
 from portal.settings import Settings, load_settings
 from portal.web import (
     STATIC_DIR,
@@ -48,24 +54,42 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await db.close_engine(engine)
 
+    @asynccontextmanager
+    async def mail_worker(app: Litestar) -> AsyncIterator[None]:
+        if not settings.run_mail_worker:
+            yield
+            return
+        stop = asyncio.Event()
+        task = asyncio.create_task(background.run(settings, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
+
     app = Litestar(
         route_handlers=[
             public_router,
+            booking_router,
+            calendar_router,
+            account_router,
             healthz,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         plugins=[HTMXPlugin()],
-        middleware=[DefineMiddleware(language_middleware)],
+        middleware=[DefineMiddleware(language_middleware), session_config(settings).middleware],
+        stores={"sessions": DatabaseStore()},  # web sessions every worker sees
         before_send=[add_response_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_secure=settings.secure_cookies, cookie_samesite="lax",
             header_name="x-csrftoken",
         ),
         compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),
-        exception_handlers={HTTPException: error_page, 500: error_page},
-        lifespan=[database],
+        exception_handlers={HTTPException: error_page, AccountRedirect: account_redirect, 500: error_page},
+        lifespan=[database, mail_worker],
     )
     app.state.settings = settings
+    app.state.links = Links(settings.base_url, settings.secret_key)
     app.state.templates = template_environment(settings)
     app.state.page_cache = PageCache()
     return app

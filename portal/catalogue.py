@@ -56,6 +56,10 @@ class MeetingView:
     def free_seats(self) -> int:
         return max(self.capacity - self.seats_taken, 0)
 
+    @property
+    def local_date(self) -> date:
+        return self.starts_at.astimezone(ROME).date()
+
 
 @dataclass(frozen=True)
 class Card:

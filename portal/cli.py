@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--workers", type=int, default=1)
 
     commands.add_parser("migrate", help="apply the database migrations")
+    commands.add_parser("worker", help="send mail and queue reminders (then set MAIL_WORKER=0 for the web)")
 
     demo = commands.add_parser("demo", help="load the demo catalogue")
     demo.add_argument("--if-empty", action="store_true", help="do nothing when the database holds data")
@@ -32,6 +33,8 @@ def main(argv: list[str] | None = None) -> None:
             serve_http(settings, args.host, args.port, args.workers)
         elif args.command == "migrate":
             asyncio.run(migrate(settings))
+        elif args.command == "worker":
+            asyncio.run(run_mail_worker(settings))
         elif args.command == "demo":
             if not 1 <= args.scale <= 50:
                 raise ConfigError("--scale must be between 1 and 50")
@@ -57,6 +60,23 @@ async def migrate(settings: Settings) -> None:
     from portal.db import migrate as run_migrations
 
     await run_migrations(settings.database_url)
+
+
+async def run_mail_worker(settings: Settings) -> None:
+    import signal
+
+    from portal import background, db
+
+    engine = db.engine_from_url(settings.database_url)
+    db.bind(engine)
+    await db.open_engine(engine)
+    stop = asyncio.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signal_number, stop.set)
+    try:
+        await background.run(settings, stop)
+    finally:
+        await db.close_engine(engine)
 
 
 async def load_demo(settings: Settings, scale: int, if_empty: bool) -> None:

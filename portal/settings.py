@@ -25,6 +25,7 @@ class Settings:
     redis_url: str | None = None
     content_dir: Path | None = None
     city_name: str = "Napoli"
+    run_mail_worker: bool = True  # the web process sends mail unless `portal worker` does it
 
     @property
     def is_sqlite(self) -> bool:
@@ -49,6 +50,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         redis_url=_check_url("REDIS_URL", env.get("REDIS_URL"), ("redis", "rediss")),
         content_dir=Path(content_dir) if content_dir else var_dir / "content",
         city_name=env.get("CITY_NAME") or "Napoli",
+        run_mail_worker=_check_flag("MAIL_WORKER", env.get("MAIL_WORKER", "1")),
     )
 
 
@@ -68,6 +70,12 @@ def _check_secret(key: str | None) -> str | None:
     if key is not None and len(key) < 32:
         raise ConfigError("SECRET_KEY must be at least 32 characters long (or unset, to generate one under var/)")
     return key
+
+
+def _check_flag(name: str, value: str) -> bool:
+    if value not in ("0", "1"):
+        raise ConfigError(f"{name} must be 1 (on) or 0 (off), not {value!r}")
+    return value == "1"
 
 
 def _check_base_url(url: str) -> str:

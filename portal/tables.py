@@ -205,7 +205,17 @@ class Outbox(Table):
     sent_at = Timestamptz(null=True, default=None)
 
 
+
+
+class Reminder(Table):
+    """A reminder mail queued for one booking and one meeting: at most once (unique index)."""
+
+    booking = ForeignKey(references=Booking, null=False, on_delete=OnDelete.cascade)
+    meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade)
+    queued_at = Timestamptz()
+
+
 TABLES = [
     Area, Service, Hub, Activity, Meeting, Revision, Family, Member, SignInCode, Throttle, WebSession,
-    Booking, BookingParticipant, BookingEvent, AccessRequest, Outbox,
+    Booking, BookingParticipant, BookingEvent, AccessRequest, Outbox, Reminder,
 ]

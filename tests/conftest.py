@@ -10,6 +10,7 @@ import pytest
 from portal import db
 from portal.settings import Settings
 from portal.tables import TABLES, Revision
+from tests.mail_server import smtp_server  # noqa: F401  (a fixture for every test)
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +35,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         base_url="http://testserver",
         var_dir=var_dir,
         content_dir=var_dir / "content",
+        run_mail_worker=False,
     )
 
 

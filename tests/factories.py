@@ -8,7 +8,7 @@ from itertools import count
 from portal import db
 from portal.catalogue import local_day
 from portal.i18n import ROME
-from portal.tables import Activity, Area, Hub, Meeting, Service
+from portal.tables import Activity, Area, Family, Hub, Meeting, Member, Service
 from portal.taxonomy import AREAS, SERVICES
 
 _sequence = count(1)
@@ -70,3 +70,20 @@ async def meeting(activity: int, starts_at: datetime, minutes: int = 90, **field
 
 def rome(year: int, month: int, day: int, hour: int = 17, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=ROME)
+
+
+async def family(email: str | None = None, children: tuple[tuple[int, int], ...] = (), adults: int = 1,
+                 language: str = "it") -> tuple[int, list[int]]:
+    """A family with its members: `children` as (birth year, birth month). Returns (id, member ids)."""
+    number = next(_sequence)
+    now = datetime.now(timezone.utc)
+    rows = await Family.insert(Family(
+        email=email or f"famiglia{number}@example.it", name="Anna", surname=f"Rossi {number}", phone="",
+        district="", language=language, privacy_acknowledged_at=now, created_at=now,
+    )).returning(Family.id)
+    family_id = rows[0]["id"]
+    members = [Member(family=family_id, kind="adult", first_name=f"Adulto {i}", created_at=now) for i in range(adults)]
+    members += [Member(family=family_id, kind="child", first_name=f"Bimbo {i}", birth_year=year, birth_month=month,
+                       created_at=now) for i, (year, month) in enumerate(children)]
+    ids = [row["id"] for row in await Member.insert(*members).returning(Member.id)] if members else []
+    return family_id, ids

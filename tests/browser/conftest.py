@@ -12,6 +12,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+
+from tests.mail_server import ReceivedMail, _Collector
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -38,12 +41,24 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def server(migrated, chromium_path, tmp_path_factory) -> str:
-    """`portal serve` on a free port, on the test database."""
+def mailbox():
+    """The SMTP server the portal under test sends its mail to."""
+    handler = _Collector()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield ReceivedMail(handler=handler, url=f"smtp://127.0.0.1:{port}", port=port)
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def server(migrated, chromium_path, mailbox, tmp_path_factory) -> str:
+    """`portal serve` on a free port, on the test database, sending mail to the test SMTP server."""
     port = _free_port()
     env = {
         **os.environ, "DATABASE_URL": migrated.database_url, "SECRET_KEY": migrated.secret_key,
         "PORTAL_VAR_DIR": str(tmp_path_factory.mktemp("server-var")), "BASE_URL": f"http://127.0.0.1:{port}",
+        "SMTP_URL": mailbox.url,
     }
     portal = Path(sys.executable).parent / "portal"
     process = subprocess.Popen([str(portal), "serve", "--port", str(port)], env=env,

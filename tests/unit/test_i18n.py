@@ -9,8 +9,8 @@ from portal import i18n
 from portal.web import age_range
 
 ROOT = Path(__file__).parents[2]
-METHOD_MAP = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
-OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+METHOD_MAP = [("**/templates/**.html", "jinja2"), ("**/templates/**.txt", "jinja2"), ("**.py", "python")]
+OPTIONS = {pattern: {"extensions": "jinja2.ext.i18n"} for pattern in ("**/templates/**.html", "**/templates/**.txt")}
 
 
 def source_messages() -> set[str]:

@@ -1,0 +1,296 @@
+"""The one write path for seats: transaction → lock → count → decide → write → queue mail."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from portal import db
+from portal.booking import notices
+from portal.booking.queue import same_list, waiting_position
+from portal.booking.rules import (
+    HOLDING_SEATS,
+    LIVE,
+    Audience,
+    BookingRefused,
+    Participant,
+    Window,
+    cancellation_deadline,
+    check_participants,
+    decide,
+    promotions,
+    seats_needed,
+)
+from portal.catalogue import NotFound
+from portal.i18n import N_
+from portal.links import Links
+from portal.tables import Activity, Booking, BookingEvent, BookingParticipant, Meeting, Member
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a booking claims seats on: one meeting (single) or the whole activity (course)."""
+
+    activity: dict
+    meeting_id: int | None
+    starts_at: datetime  # the meeting, or a course's first meeting
+
+    @property
+    def activity_id(self) -> int:
+        return self.activity["id"]
+
+    @property
+    def audience(self) -> Audience:
+        a = self.activity
+        return Audience(a["audience"], a["age_min_months"], a["age_max_months"], a["seat_unit"])
+
+    @property
+    def window(self) -> Window:
+        return Window(self.activity["booking_opens_at"], self.starts_at, self.activity["booking_closes_hours"])
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    code: str
+    status: str
+    seats: int
+    position: int | None  # on the waiting list
+    existing: bool = False  # a repeated submit returns the live booking
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+async def find_target(slug: str, meeting_id: int | None) -> Target:
+    """The published, bookable activity and meeting a family asks for."""
+    activity = await Activity.select().where((Activity.slug == slug) & (Activity.published == True)).first()  # noqa: E712
+    if activity is None:
+        raise NotFound(slug)
+    if activity["access"] not in ("open", "approval"):
+        raise BookingRefused(N_("This activity cannot be booked online."))
+    public = (Meeting.activity == activity["id"]) & (Meeting.status == "scheduled") & (Meeting.private == False)  # noqa: E712
+    if activity["format"] == "course":
+        first = await Meeting.select(Meeting.starts_at).where(public).order_by(Meeting.starts_at).first()
+        if first is None:
+            raise BookingRefused(N_("No dates are scheduled yet."))
+        return Target(activity, None, first["starts_at"])
+    if meeting_id is None:
+        raise BookingRefused(N_("Choose a date."))
+    meeting = await Meeting.select(Meeting.starts_at).where(public & (Meeting.id == meeting_id)).first()
+    if meeting is None:
+        raise NotFound(meeting_id)
+    return Target(activity, meeting_id, meeting["starts_at"])
+
+
+async def book(family_id: int, target: Target, member_ids: list[int], now: datetime, links: Links) -> BookingResult:
+    """Book whole or wait whole; a repeated submit returns the family's live booking."""
+    chosen, seats = await _check(family_id, target, member_ids, now)
+    async with db.write_transaction():
+        capacity, taken = await _lock_seats(target)
+        existing = await _live_booking(family_id, target)
+        if existing:
+            return await _result(existing, existing=True)
+        status = decide(target.activity["access"], capacity - taken, seats, target.activity["waiting_list"])
+        booking_id, code = await _insert_booking(family_id, target, status, seats, chosen, now)
+        if status in HOLDING_SEATS:
+            await _add_taken(target, seats)
+        await db.bump_revision()
+        await notices.booking_changed(booking_id, status, now, links)
+        return await _result({"id": booking_id, "code": code, "status": status, "seats": seats,
+                              "activity": target.activity_id, "meeting": target.meeting_id})
+
+
+async def preview(family_id: int, target: Target, member_ids: list[int], now: datetime) -> BookingResult:
+    """What booking would give now, for the summary step; nothing is written."""
+    existing = await _live_booking(family_id, target)
+    if existing:
+        return await _result(existing, existing=True)
+    _, seats = await _check(family_id, target, member_ids, now)
+    capacity, taken = await _lock_seats(target)
+    status = decide(target.activity["access"], capacity - taken, seats, target.activity["waiting_list"])
+    return BookingResult("", status, seats, None)
+
+
+async def cancel(booking_code: str, family_id: int | None, actor: str, now: datetime, links: Links) -> BookingResult:
+    """Cancel a live booking (families until the deadline, staff at any time) and promote the list."""
+    booking = await _booking(booking_code, family_id)
+    target = await _target_of(booking)
+    if family_id is not None and now >= cancellation_deadline(target.starts_at,
+                                                             target.activity["cancellation_hours"]):
+        raise BookingRefused(N_("The cancellation deadline has passed: please call the hub."))
+    async with db.write_transaction():
+        await _lock_seats(target)
+        booking = await _booking(booking_code, family_id)  # re-read under the lock
+        if booking["status"] not in LIVE:
+            return await _result(booking, existing=True)
+        await _set_status(booking, "cancelled", actor, now)
+        if booking["status"] in HOLDING_SEATS:
+            await _add_taken(target, -booking["seats"])
+        await promote_waiting_list(target, now, links)
+        await db.bump_revision()
+        await notices.booking_changed(booking["id"], "cancelled", now, links)
+    return await _result({**booking, "status": "cancelled"})
+
+
+async def decide_pending(booking_id: int, approve: bool, actor: str, now: datetime, links: Links,
+                         note: str = "") -> None:
+    """Staff confirm a held place, or decline it and give the seats to the waiting list."""
+    booking = await Booking.select().where(Booking.id == booking_id).first()
+    if booking is None:
+        raise NotFound(booking_id)
+    target = await _target_of(booking)
+    async with db.write_transaction():
+        await _lock_seats(target)
+        booking = await Booking.select().where(Booking.id == booking_id).first()
+        if booking["status"] != "pending":
+            raise BookingRefused(N_("This request has already been decided."))
+        await _set_status(booking, "confirmed" if approve else "declined", actor, now, note)
+        if not approve:
+            await _add_taken(target, -booking["seats"])
+            await promote_waiting_list(target, now, links)
+        await db.bump_revision()
+        await notices.booking_changed(booking_id, "confirmed" if approve else "cancelled", now, links)
+
+
+async def set_capacity(target: Target, capacity: int, actor: str, now: datetime, links: Links) -> list[int]:
+    """Change the capacity of a meeting (single) or a course; raising it promotes the waiting list.
+    Lowering it below the seats taken is refused: the database keeps taken <= capacity."""
+    async with db.write_transaction():
+        _, taken = await _lock_seats(target)
+        if capacity < taken:
+            raise BookingRefused(N_("The capacity cannot be lower than the places already taken."),
+                                 taken=taken)
+        if target.meeting_id is None:
+            await Activity.update({Activity.capacity: capacity}).where(Activity.id == target.activity_id)
+        else:
+            await Meeting.update({Meeting.capacity: capacity}).where(Meeting.id == target.meeting_id)
+        promoted = await promote_waiting_list(target, now, links)
+        await db.bump_revision()
+        return promoted
+
+
+async def promote_waiting_list(target: Target, now: datetime, links: Links) -> list[int]:
+    """Inside the caller's transaction and lock: move the bookings that now fit, first-fit in order."""
+    capacity, taken = await _lock_seats(target)
+    queue = await _queue(target)
+    promoted = promotions(capacity - taken, [(row["id"], row["seats"]) for row in queue])
+    status = "pending" if target.activity["access"] == "approval" else "confirmed"
+    for row in queue:
+        if row["id"] in promoted:
+            await _set_status(row, status, "system", now)
+            await _add_taken(target, row["seats"])
+            await notices.booking_changed(row["id"], "promoted", now, links)
+    return promoted
+
+
+# -- the parts ---------------------------------------------------------------------------------
+
+
+async def _check(family_id: int, target: Target, member_ids: list[int], now: datetime
+                 ) -> tuple[list[Participant], int]:
+    """The booking window and the participants' fit; returns the participants and the seats they take."""
+    household = await _household(family_id)
+    chosen = [household[member_id] for member_id in dict.fromkeys(member_ids) if member_id in household]
+    if len(chosen) != len(set(member_ids)):
+        raise NotFound("member")  # another family's member looks like a missing one
+    target.window.check(now)
+    check_participants(target.audience, chosen, list(household.values()), target.starts_at.date())
+    return chosen, seats_needed(target.audience, chosen)
+
+
+async def _household(family_id: int) -> dict[int, Participant]:
+    rows = await Member.select(Member.id, Member.kind, Member.birth_year, Member.birth_month).where(
+        Member.family == family_id)
+    return {row["id"]: Participant(row["id"], row["kind"], row["birth_year"], row["birth_month"]) for row in rows}
+
+
+async def _lock_seats(target: Target) -> tuple[int, int]:
+    """Capacity and seats taken of the target, its row locked until the transaction ends."""
+    if target.meeting_id is None:
+        rows = await Activity.raw(
+            "SELECT capacity, seats_taken FROM activity WHERE id = {}" + db.lock_clause(), target.activity_id)
+    else:
+        rows = await Meeting.raw(
+            "SELECT COALESCE(m.capacity, a.capacity) AS capacity, m.seats_taken FROM meeting m"
+            " JOIN activity a ON a.id = m.activity WHERE m.id = {}" + db.lock_clause("m"), target.meeting_id)
+    return rows[0]["capacity"], rows[0]["seats_taken"]
+
+
+async def _add_taken(target: Target, seats: int) -> None:
+    if target.meeting_id is None:
+        await Activity.update({Activity.seats_taken: Activity.seats_taken + seats}).where(
+            Activity.id == target.activity_id)
+    else:
+        await Meeting.update({Meeting.seats_taken: Meeting.seats_taken + seats}).where(
+            Meeting.id == target.meeting_id)
+
+
+async def _queue(target: Target) -> list[dict]:
+    where, args = same_list(target.activity_id, target.meeting_id)
+    return await Booking.raw(
+        f"SELECT id, status, seats, activity, meeting FROM booking WHERE {where} AND status = 'waitlisted'"
+        " ORDER BY joined_at, id", *args)
+
+
+async def _live_booking(family_id: int, target: Target) -> dict | None:
+    where, args = same_list(target.activity_id, target.meeting_id)
+    rows = await Booking.raw(
+        f"SELECT * FROM booking WHERE family = {{}} AND {where} AND status IN ('pending', 'confirmed', 'waitlisted')",
+        family_id, *args)
+    return rows[0] if rows else None
+
+
+async def _insert_booking(family_id: int, target: Target, status: str, seats: int,
+                          chosen: list[Participant], now: datetime) -> tuple[int, str]:
+    code = new_code()
+    joined_at = max(now, datetime.now(timezone.utc))  # read under the lock: the list's order is the lock's
+    rows = await Booking.insert(Booking(
+        code=code, family=family_id, activity=target.activity_id, meeting=target.meeting_id, status=status,
+        seats=seats, joined_at=joined_at, created_at=now, updated_at=now,
+    )).returning(Booking.id)
+    booking_id = rows[0]["id"]
+    await BookingParticipant.insert(*(BookingParticipant(booking=booking_id, member=p.member_id) for p in chosen))
+    await BookingEvent.insert(BookingEvent(booking=booking_id, from_status=None, to_status=status,
+                                           actor=f"family:{family_id}", note="", at=now))
+    return booking_id, code
+
+
+async def _set_status(booking: dict, status: str, actor: str, now: datetime, note: str = "") -> None:
+    await Booking.update({Booking.status: status, Booking.updated_at: now}).where(Booking.id == booking["id"])
+    await BookingEvent.insert(BookingEvent(booking=booking["id"], from_status=booking["status"], to_status=status,
+                                           actor=actor, note=note[:300], at=now))
+
+
+async def _booking(code: str, family_id: int | None) -> dict:
+    query = Booking.select().where(Booking.code == code)
+    if family_id is not None:  # a family sees only its own bookings
+        query = query.where(Booking.family == family_id)
+    booking = await query.first()
+    if booking is None:
+        raise NotFound(code)
+    return booking
+
+
+async def _target_of(booking: dict) -> Target:
+    activity = await Activity.select().where(Activity.id == booking["activity"]).first()
+    if booking["meeting"] is None:
+        first = await Meeting.select(Meeting.starts_at).where(
+            (Meeting.activity == activity["id"]) & (Meeting.status == "scheduled")).order_by(Meeting.starts_at).first()
+        return Target(activity, None, first["starts_at"])
+    meeting = await Meeting.select(Meeting.starts_at).where(Meeting.id == booking["meeting"]).first()
+    return Target(activity, booking["meeting"], meeting["starts_at"])
+
+
+async def _result(booking: dict, existing: bool = False) -> BookingResult:
+    return BookingResult(booking["code"], booking["status"], booking["seats"], await waiting_position(booking),
+                         existing)
+
+
+async def booking_owner(code: str) -> int | None:
+    """The family of a booking, for a signed one-click link (the signature is the authorization)."""
+    row = await Booking.select(Booking.family).where(Booking.code == code).first()
+    return row["family"] if row else None

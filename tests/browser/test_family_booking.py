@@ -1,0 +1,76 @@
+"""A family on a phone signs in with the mailed code, adds a child, books a course, sees it, cancels it."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests import factories
+
+pytestmark = [pytest.mark.anyio, pytest.mark.browser]
+EMAIL = "giulia@example.it"
+
+
+@pytest.fixture
+async def course(empty_db):
+    services = await factories.taxonomy()
+    hub = await factories.hub("stella", "Polo Stella")
+    activity = await factories.activity(
+        services["gruppi-bambini-ragazzi"], hub, "Emozioni in gioco", format="course", audience="children",
+        age_min_months=72, age_max_months=143, capacity=10, slug="emozioni-in-gioco")
+    first = datetime.now(timezone.utc) + timedelta(days=14)
+    for week in range(4):
+        await factories.meeting(activity, first + timedelta(weeks=week))
+
+
+async def mailed_code(mailbox, email: str) -> str:
+    for _ in range(100):
+        for message in reversed(mailbox.messages):
+            if message["To"] == email:
+                found = re.search(r"\b(\d{6})\b", message.get_body(("plain",)).get_content())
+                if found:
+                    return found.group(1)
+        await asyncio.sleep(0.2)
+    raise AssertionError("no sign-in code arrived")
+
+
+async def test_sign_in_add_a_child_book_a_course_and_cancel(server, phone, mailbox, course):
+    await phone.goto(server + "/attivita/emozioni-in-gioco/prenota")
+    await phone.wait_for_url("**/accedi?next=**")
+    await phone.fill("#sign-in-email", EMAIL)
+    await phone.click("form[action='/accedi'] button[type=submit]")
+    await phone.wait_for_url("**/accedi/codice")
+    await phone.fill("#sign-in-code", await mailed_code(mailbox, EMAIL))
+    await phone.click("form[action='/accedi/codice'] button[type=submit]")
+
+    await phone.wait_for_url("**/famiglia/profilo**")
+    await phone.fill("#profile-name", "Giulia")
+    await phone.fill("#profile-surname", "Esposito")
+    await phone.click("label[for=profile-privacy]")  # the styled box sits under its label
+    await phone.click("form[action='/famiglia/profilo'] button[type=submit]")
+
+    await phone.goto(server + "/famiglia/componenti")
+    await phone.click("label[for=add-kind-child]")
+    await phone.fill("#add-first-name", "Marco")
+    await phone.select_option("#add-birth-month", "3")
+    await phone.fill("#add-birth-year", str(datetime.now().year - 8))
+    await phone.click("form[action='/famiglia/componenti'] button[type=submit]")
+    assert "Marco" in await phone.content()
+
+    await phone.goto(server + "/attivita/emozioni-in-gioco/prenota")
+    await phone.locator("label", has_text="Marco").click()
+    await phone.click("form[action$='/riepilogo'] button[type=submit]")
+    await phone.wait_for_url("**/prenota/riepilogo**")
+    await phone.click("form[action='/attivita/emozioni-in-gioco/prenota'] button[type=submit]")
+    await phone.wait_for_url("**/famiglia/prenotazioni/*")
+    code = phone.url.rsplit("/", 1)[1]
+    assert code in await phone.content()
+
+    await phone.goto(server + "/famiglia/prenotazioni")
+    assert "Emozioni in gioco" in await phone.content()
+    await phone.click(f"form[action='/famiglia/prenotazioni/{code}/annulla'] button[type=submit]")
+    await phone.wait_for_url(f"**/famiglia/prenotazioni/{code}")
+    assert await phone.locator(".badge.bg-secondary").count() == 1  # cancelled
