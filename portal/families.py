@@ -132,14 +132,18 @@ def parse_profile(values: Mapping[str, Any], acknowledged: bool) -> dict:
 
 
 async def update_profile(family_id: int, values: Mapping[str, Any], now: datetime) -> Profile:
-    """Save the profile; the first time, the privacy notice's acknowledgement comes with it."""
+    """Save the profile; the first time, the privacy notice's acknowledgement comes with it, and the
+    referent joins the household as its first adult, ready to be chosen as a participant."""
     current = await profile(family_id)
-    columns = parse_profile(values, acknowledged=current.privacy_acknowledged_at is not None)
-    if current.privacy_acknowledged_at is None:
+    first_time = current.privacy_acknowledged_at is None
+    columns = parse_profile(values, acknowledged=not first_time)
+    if first_time:
         columns["privacy_acknowledged_at"] = now
     async with db.write_transaction():
         await Family.update({getattr(Family, name): value for name, value in columns.items()}).where(
             Family.id == family_id)
+        if first_time and not await Member.exists().where((Member.family == family_id) & (Member.kind == "adult")):
+            await Member.insert(Member(family=family_id, kind="adult", first_name=columns["name"], created_at=now))
     return await profile(family_id)
 
 
