@@ -27,6 +27,7 @@ from litestar.types import Empty, Message, ScopeSession
 
 from portal import db
 from portal.settings import Settings
+from portal.staff_access import Staff, load_staff
 from portal.tables import Family, WebSession
 
 SESSION_DAYS = 30
@@ -264,3 +265,43 @@ def account_redirect(request: Request, exc: AccountRedirect) -> Response:
     if request.headers.get("hx-request"):
         return Response(content=b"", status_code=200, headers={"hx-redirect": exc.location})
     return Response(content=b"", status_code=303, headers={"location": exc.location})
+
+
+# -- staff -----------------------------------------------------------------------------------
+
+STAFF, STAFF_EPOCH, STAFF_SEEN = "staff", "staff_epoch", "staff_seen"
+STAFF_IDLE = timedelta(minutes=30)  # staff sessions end sooner than families'
+_CURRENT_STAFF = "_current_staff"
+
+
+async def staff_sign_in(request: Request, staff: Staff) -> None:
+    rotate(request)
+    request.set_session({STAFF: staff.id, STAFF_EPOCH: staff.session_epoch, STAFF_SEEN: _utcnow().timestamp()})
+    request.scope.pop(_CURRENT_STAFF, None)  # type: ignore[misc]
+
+
+async def current_staff(request: ASGIConnection) -> Staff | None:
+    """The staff member signed in on this request; an idle, signed-out-everywhere or disabled
+    account's session ends here."""
+    if _CURRENT_STAFF in request.scope:
+        return request.scope[_CURRENT_STAFF]  # type: ignore[literal-required]
+    raw = request.scope.get("session")
+    session = raw if isinstance(raw, dict) else {}
+    staff, now = None, _utcnow().timestamp()
+    if isinstance(session.get(STAFF), int):
+        found = await load_staff(session[STAFF])
+        fresh = now - float(session.get(STAFF_SEEN, 0)) < STAFF_IDLE.total_seconds()
+        if found and fresh and found.session_epoch == session.get(STAFF_EPOCH):
+            staff = found
+            if now - float(session[STAFF_SEEN]) > 60:  # note activity, at most a write a minute
+                request.set_session({**session, STAFF_SEEN: now})
+        else:
+            request.clear_session()
+    request.scope[_CURRENT_STAFF] = staff  # type: ignore[literal-required]
+    return staff
+
+
+async def require_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard: a signed-in staff member; otherwise off to the staff sign-in."""
+    if await current_staff(connection) is None:
+        raise AccountRedirect("/staff/accedi?next=" + quote(_here(connection), safe="/"))

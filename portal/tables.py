@@ -81,6 +81,7 @@ class Meeting(Table):
     seats_taken = Integer(default=0)
     status = Varchar(length=10, default="scheduled")  # scheduled | cancelled
     private = Boolean(default=False)  # belongs to one booking: in no public listing or feed
+    private_booking = Integer(null=True, default=None)  # that booking's id
     sequence = Integer(default=0)  # bumped on every change of time, place or status (iCalendar)
     cancelled_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz()
@@ -158,6 +159,8 @@ class Booking(Table):
     joined_at = Timestamptz()  # the waiting list's order (to the microsecond, then id)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    preliminary_meeting_at = Timestamptz(null=True, default=None)  # approval: staff met the family
+    consent_recorded_at = Timestamptz(null=True, default=None)  # approval: both parents' consent acquired
 
 
 class BookingParticipant(Table):
@@ -186,6 +189,8 @@ class AccessRequest(Table):
     status = Varchar(length=10, default="new")  # new | contacted | accepted | closed
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    assigned_staff = Integer(null=True, default=None)  # a StaffUser id
+    confidential_notes = Text()  # staff of the hub only
 
 
 class Outbox(Table):
@@ -215,7 +220,68 @@ class Reminder(Table):
     queued_at = Timestamptz()
 
 
+
+class StaffUser(Table):
+    """Hub staff: local accounts with argon2id passwords (not citizens: DESIGN §2)."""
+
+    email = Varchar(length=254, unique=True)
+    name = Varchar(length=120)
+    role = Varchar(length=12)  # admin | coordinator | operator
+    password_hash = Varchar(length=200)
+    active = Boolean(default=True)
+    session_epoch = Integer(default=0)  # raised by "sign out everywhere" and password changes
+    created_at = Timestamptz()
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class StaffHub(Table):
+    """The hubs a coordinator (everything there) or an operator belongs to."""
+
+    staff = ForeignKey(references=StaffUser, null=False, on_delete=OnDelete.cascade, index=True)
+    hub = ForeignKey(references=Hub, null=False, on_delete=OnDelete.cascade)
+
+
+class StaffActivity(Table):
+    """The activities assigned to an operator (rosters, attendance, waiting lists), or to the staff
+    who follow a referral-only service."""
+
+    staff = ForeignKey(references=StaffUser, null=False, on_delete=OnDelete.cascade, index=True)
+    activity = ForeignKey(references=Activity, null=False, on_delete=OnDelete.cascade)
+
+
+class Attendance(Table):
+    meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
+    participant = ForeignKey(references=BookingParticipant, null=False, on_delete=OnDelete.cascade)
+    present = Boolean()
+    marked_by = ForeignKey(references=StaffUser, null=True, default=None, on_delete=OnDelete.set_null)
+    marked_at = Timestamptz()
+
+
+class AuditEntry(Table):
+    """Who did what to which record, when, why."""
+
+    actor = Varchar(length=60)  # staff:ID | family:ID | system
+    action = Varchar(length=60)
+    record_type = Varchar(length=40)
+    record_id = Integer(null=True, default=None)
+    reason = Varchar(length=500)
+    details = Text()  # JSON
+    at = Timestamptz(index=True)
+
+
+class FeedToken(Table):
+    """A private calendar feed's secret (stored hashed): one live token per family or staff member."""
+
+    kind = Varchar(length=6)  # family | staff
+    owner = Integer()  # the family's or the staff member's id
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+    last_fetched_at = Timestamptz(null=True, default=None)
+
+
 TABLES = [
     Area, Service, Hub, Activity, Meeting, Revision, Family, Member, SignInCode, Throttle, WebSession,
-    Booking, BookingParticipant, BookingEvent, AccessRequest, Outbox, Reminder,
+    Booking, BookingParticipant, BookingEvent, AccessRequest, Outbox, Reminder, StaffUser, StaffHub,
+    StaffActivity, Attendance, AuditEntry, FeedToken,
 ]

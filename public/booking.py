@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import NotFoundException
@@ -15,7 +15,7 @@ from portal.booking import listing, service
 from portal.booking.rules import BookingRefused
 from portal.catalogue import NotFound
 from portal.i18n import gettext
-from portal.sessions import signed_in_family
+from portal.sessions import provide_family_id
 from portal.tables import Member
 from portal.web import render
 
@@ -24,11 +24,6 @@ NO_STORE = {"cache-control": "no-store"}
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _sign_in(request: Request) -> Redirect:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return Redirect(f"/accedi?next={quote(target, safe='')}", status_code=303)
 
 
 def _meeting_id(raw: str | None) -> int | None:
@@ -68,9 +63,7 @@ async def _refused(request: Request, slug: str, refusal: BookingRefused) -> Resp
 
 @get("/attivita/{slug:str}/prenota")
 async def choose(request: Request, slug: FromPath[str], incontro: FromQuery[str | None] = None) -> Response:
-    family = await signed_in_family(request)
-    if family is None:
-        return _sign_in(request)
+    family = await provide_family_id(request)  # signed in, with a complete profile
     try:
         page = await catalogue.activity_page(slug, _now())
     except NotFound:
@@ -91,9 +84,7 @@ async def choose(request: Request, slug: FromPath[str], incontro: FromQuery[str 
 
 @get("/attivita/{slug:str}/prenota/riepilogo")
 async def summary(request: Request, slug: FromPath[str], incontro: FromQuery[str | None] = None) -> Response:
-    family = await signed_in_family(request)
-    if family is None:
-        return _sign_in(request)
+    family = await provide_family_id(request)  # signed in, with a complete profile
     target = await _target(slug, _meeting_id(incontro))
     member_ids = _member_ids(request.query_params.getall("partecipante", []))
     page = await catalogue.activity_page(slug, _now())
@@ -113,9 +104,7 @@ async def summary(request: Request, slug: FromPath[str], incontro: FromQuery[str
 
 @post("/attivita/{slug:str}/prenota", status_code=303)
 async def confirm(request: Request, slug: FromPath[str]) -> Response:
-    family = await signed_in_family(request)
-    if family is None:
-        return _sign_in(request)
+    family = await provide_family_id(request)  # signed in, with a complete profile
     form = await request.form()
     target = await _target(slug, _meeting_id(form.get("incontro")))
     try:
@@ -130,9 +119,7 @@ async def confirm(request: Request, slug: FromPath[str]) -> Response:
 
 @get("/famiglia/prenotazioni")
 async def my_bookings(request: Request) -> Response:
-    family = await signed_in_family(request)
-    if family is None:
-        return _sign_in(request)
+    family = await provide_family_id(request)  # signed in, with a complete profile
     bookings = await listing.family_bookings(family)
     now = _now()
     return _page(request, "list.html", now=now,
@@ -143,9 +130,7 @@ async def my_bookings(request: Request) -> Response:
 
 @get("/famiglia/prenotazioni/{code:str}")
 async def booking_detail(request: Request, code: FromPath[str]) -> Response:
-    family = await signed_in_family(request)
-    if family is None:
-        return _sign_in(request)
+    family = await provide_family_id(request)  # signed in, with a complete profile
     try:
         booking = await listing.family_booking(code, family)
     except NotFound:
@@ -155,9 +140,7 @@ async def booking_detail(request: Request, code: FromPath[str]) -> Response:
 
 @post("/famiglia/prenotazioni/{code:str}/annulla", status_code=303)
 async def cancel(request: Request, code: FromPath[str]) -> Response:
-    family = await signed_in_family(request)
-    if family is None:
-        return _sign_in(request)
+    family = await provide_family_id(request)  # signed in, with a complete profile
     try:
         await service.cancel(code, family, f"family:{family}", _now(), request.app.state.links)
     except NotFound:
@@ -200,9 +183,7 @@ async def cancel_by_link_confirmed(request: Request, code: FromPath[str], signat
 
 @get("/attivita/{slug:str}/richiesta")
 async def access_request_form(request: Request, slug: FromPath[str]) -> Response:
-    family = await signed_in_family(request)
-    if family is None:
-        return _sign_in(request)
+    await provide_family_id(request)  # signed in, with a complete profile
     activity = await _requestable(slug)
     return _page(request, "request.html", activity=activity, form=access_requests.RequestForm(),
                  warning=gettext(access_requests.WARNING))
@@ -210,9 +191,7 @@ async def access_request_form(request: Request, slug: FromPath[str]) -> Response
 
 @post("/attivita/{slug:str}/richiesta", status_code=303)
 async def access_request_send(request: Request, slug: FromPath[str]) -> Response:
-    family = await signed_in_family(request)
-    if family is None:
-        return _sign_in(request)
+    family = await provide_family_id(request)  # signed in, with a complete profile
     activity = await _requestable(slug)
     form = access_requests.parse_request(dict((await request.form()).items()))
     if form.errors:

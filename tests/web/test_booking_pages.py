@@ -39,7 +39,7 @@ async def offer(empty_db):
 async def test_booking_asks_to_sign_in_first(client, offer):
     response = await client.get("/attivita/laboratorio/prenota")
     assert response.status_code == 303
-    assert response.headers["location"] == "/accedi?next=%2Fattivita%2Flaboratorio%2Fprenota"
+    assert response.headers["location"] == "/accedi?next=/attivita/laboratorio/prenota"
 
 
 async def test_book_a_course_through_the_steps(client, offer):
