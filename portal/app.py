@@ -22,6 +22,7 @@ from portal.public.booking import booking_router
 from portal.public.routes import public_router
 from portal.sessions import AccountRedirect, DatabaseStore, account_redirect, session_config
 from portal.settings import Settings, load_settings
+from portal.staff.auth import auth_router as staff_auth_router
 from portal.web import (
     STATIC_DIR,
     PageCache,
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             booking_router,
             calendar_router,
             account_router,
+            staff_auth_router,
             healthz,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],

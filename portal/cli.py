@@ -20,6 +20,12 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--workers", type=int, default=1)
 
     commands.add_parser("migrate", help="apply the database migrations")
+    staff = commands.add_parser("create-staff", help="create a staff account (the first administrator)")
+    staff.add_argument("--email", required=True)
+    staff.add_argument("--name", required=True)
+    staff.add_argument("--role", choices=("admin", "coordinator", "operator"), default="admin")
+    staff.add_argument("--hub", action="append", default=[], help="a hub's slug (coordinators, operators)")
+
     commands.add_parser("worker", help="send mail and queue reminders (then set MAIL_WORKER=0 for the web)")
 
     demo = commands.add_parser("demo", help="load the demo catalogue")
@@ -33,6 +39,8 @@ def main(argv: list[str] | None = None) -> None:
             serve_http(settings, args.host, args.port, args.workers)
         elif args.command == "migrate":
             asyncio.run(migrate(settings))
+        elif args.command == "create-staff":
+            asyncio.run(create_staff(settings, args.email, args.name, args.role, args.hub))
         elif args.command == "worker":
             asyncio.run(run_mail_worker(settings))
         elif args.command == "demo":
@@ -60,6 +68,36 @@ async def migrate(settings: Settings) -> None:
     from portal.db import migrate as run_migrations
 
     await run_migrations(settings.database_url)
+
+
+async def create_staff(settings: Settings, email: str, name: str, role: str, hub_slugs: list[str]) -> None:
+    """Asks for the password twice on the terminal (or reads STAFF_PASSWORD): never on the command line."""
+    import getpass
+    import os
+    from datetime import datetime, timezone
+
+    from portal import db, staff_access
+    from portal.tables import Hub, StaffUser
+
+    password = os.environ.get("STAFF_PASSWORD") or getpass.getpass("Password: ")
+    if not os.environ.get("STAFF_PASSWORD") and getpass.getpass("Password again: ") != password:
+        raise ConfigError("the two passwords differ")
+    if problem := staff_access.check_new_password(password):
+        raise ConfigError(f"password: {problem}")
+    engine = db.engine_from_url(settings.database_url)
+    db.bind(engine)
+    await db.open_engine(engine)
+    try:
+        if await StaffUser.exists().where(StaffUser.email == email.strip().lower()):
+            raise ConfigError(f"a staff account with the e-mail {email} exists already")
+        hubs = await Hub.select(Hub.id, Hub.slug).where(Hub.slug.is_in(hub_slugs)) if hub_slugs else []
+        if len(hubs) != len(set(hub_slugs)):
+            raise ConfigError(f"unknown hub among {', '.join(hub_slugs)}")
+        await staff_access.create_staff(email, name, role, password, datetime.now(timezone.utc),
+                                        tuple(hub["id"] for hub in hubs))
+        print(f"portal: {role} {email} created")
+    finally:
+        await db.close_engine(engine)
 
 
 async def run_mail_worker(settings: Settings) -> None:

@@ -17,7 +17,7 @@ from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
-from portal import db, i18n, taxonomy
+from portal import db, i18n, staff_access, taxonomy
 from portal.settings import Settings
 
 log = logging.getLogger("portal")
@@ -42,6 +42,7 @@ SECURITY_HEADERS = {
 def template_environment(settings: Settings) -> Environment:
     loaders = [
         PackageLoader("portal.public", "templates"),
+        PackageLoader("portal.staff", "templates"),
         PackageLoader("portal", "templates"),
     ]
     if settings.content_dir:  # the Comune's own texts (privacy notice, accessibility statement) win
@@ -58,6 +59,7 @@ def template_environment(settings: Settings) -> Environment:
         asset=asset_url, taxonomy=taxonomy, area_name=taxonomy.area_name,
         service_name=taxonomy.service_name, weekday_name=i18n.weekday_name,
         current_language=i18n.current_language, languages=i18n.LANGUAGES, settings=settings,
+        role_label=staff_access.role_label,
     )
     env.filters.update(
         date=i18n.format_date, time=i18n.format_time, datetime=i18n.format_datetime, age_range=age_range,
@@ -108,6 +110,16 @@ def render_html(request: Request, template: str, **context: Any) -> str:
     env: Environment = request.app.state.templates
     csrf = ScopeState.from_scope(request.scope).csrf_token
     return env.get_template(template).render(request=request, csrf_token=csrf or "", **context)
+
+
+def safe_next(value: str | None) -> str | None:
+    """A path on this site to come back to; anything else (other sites, odd characters) is dropped."""
+    if not value or len(value) > 500 or not value.startswith("/") or value.startswith("//"):
+        return None
+    if any(character in value for character in "\\\r\n\t") or value.startswith(("/accedi", "/esci", "/staff/accedi")):
+        return None
+    return value
+
 
 
 class PageCache:

@@ -25,7 +25,7 @@ from portal.booking import listing
 from portal.catalogue import NotFound
 from portal.i18n import N_, current_language, gettext
 from portal.sessions import provide_family_id, require_family
-from portal.web import render
+from portal.web import render, safe_next
 
 FamilyId = NamedDependency[int]  # the signed-in family with a complete profile (see provide_family_id)
 PENDING = "sign_in"  # session key of a sign-in waiting for its code: {"email": ..., "next": ...}
@@ -57,15 +57,6 @@ def _client_ip(request: Request) -> str | None:
 async def _form(request: Request) -> dict[str, str]:
     form = await request.form()
     return {name: form.get(name) for name in form if name != "_csrf_token"}
-
-
-def safe_next(value: str | None) -> str | None:
-    """A path on this site to come back to; anything else (other sites, odd characters) is dropped."""
-    if not value or len(value) > 500 or not value.startswith("/") or value.startswith("//"):
-        return None
-    if any(character in value for character in "\\\r\n\t") or value.startswith(("/accedi", "/esci")):
-        return None
-    return value
 
 
 def _notice(request: Request) -> str | None:

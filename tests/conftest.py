@@ -7,10 +7,12 @@ import os
 import httpx
 import pytest
 
-from portal import db
+from portal import db, staff_access
 from portal.settings import Settings
 from portal.tables import TABLES, Revision
 from tests.mail_server import smtp_server  # noqa: F401  (a fixture for every test)
+
+staff_access.use_cheapest_hashing()
 
 
 @pytest.fixture(scope="session")

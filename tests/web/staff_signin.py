@@ -1,0 +1,27 @@
+"""Staff accounts for tests, signed in through the staff sign-in page."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import httpx
+
+from portal import staff_access
+from portal.tables import StaffActivity
+
+PASSWORD = "a long staff password"
+
+
+async def staff_member(email: str, role: str = "admin", hub_ids: tuple[int, ...] = (),
+                       activity_ids: tuple[int, ...] = ()) -> int:
+    staff_id = await staff_access.create_staff(email, email.split("@")[0].title(), role, PASSWORD,
+                                               datetime.now(timezone.utc), hub_ids)
+    if activity_ids:
+        await StaffActivity.insert(*(StaffActivity(staff=staff_id, activity=a) for a in activity_ids))
+    return staff_id
+
+
+async def staff_sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
+    await client.get("/staff/accedi")
+    return await client.post("/staff/accedi", data={
+        "email": email, "password": password, "_csrf_token": client.cookies["csrftoken"]})
