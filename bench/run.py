@@ -1,0 +1,572 @@
+"""`make bench`: load-test the portal's pages against a no-work Litestar route, then run a booking rush
+(N signed-in families book one 30-seat meeting at once), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from rush import RushResult
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+VAR_DIR = ROOT / "var" / "bench"
+RESULTS = ROOT / "bench" / "results" / "latest.md"
+WORKERS = 2
+WARMUP_SECONDS = 2
+TARGET_RPS = 1000
+TARGET_P99_MS = 100
+POSTGRES_BENCH_DB = "portal_bench"
+FILTERED_PAGE = "/?area=genitorialita&age=4&available=1"
+TIME_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+class BenchError(Exception):
+    """The run cannot go on; the message says why."""
+
+
+@dataclass
+class Measure:
+    route: str
+    url_path: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    socket_errors: int
+
+    @property
+    def errors(self) -> int:
+        return self.non_2xx + self.socket_errors
+
+    def meets_target(self) -> bool:
+        return self.rps >= TARGET_RPS and self.p99_ms < TARGET_P99_MS and self.errors == 0
+
+
+@dataclass
+class EngineResult:
+    engine: str
+    measures: list[Measure] = field(default_factory=list)
+    error: str | None = None
+    rush: RushResult | None = None
+    rush_error: str | None = None  # the rush could not run
+
+
+def main() -> None:
+    args = parse_args()
+    ensure_wrk()
+    if not args.skip_rush:
+        ensure_open_files(args.families)
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    load_average = os.getloadavg()[0]
+    if load_average > 0.5 * (os.cpu_count() or 1):
+        print(f"bench: warning: the machine is busy (load average {load_average:.1f}); figures will be low and noisy")
+    print(f"== ceiling: bare Litestar route, {WORKERS} workers")
+    ceiling = measure_ceiling(args)
+    results = [run_engine("SQLite", sqlite_url(), args, ceiling)]
+    postgres = os.environ.get("DATABASE_URL", "")
+    if urlsplit(postgres).scheme in ("postgres", "postgresql") and not args.skip_postgres:
+        results.append(run_engine("PostgreSQL", postgres, args, ceiling, throwaway_postgres=True))
+    for result in results:
+        print()
+        print(text_table(result, ceiling))
+    write_markdown(results, ceiling, args, load_average)
+    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+    sys.exit(exit_status(results))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=int, default=20, help="demo catalogue scale, 1-50 (default 20)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per route (default 10)")
+    parser.add_argument("--connections", type=int, default=50, help="concurrent connections (default 50)")
+    parser.add_argument("--skip-postgres", action="store_true", help="only SQLite, even if DATABASE_URL is PostgreSQL")
+    parser.add_argument("--skip-rush", action="store_true", help="no booking rush after the page loads")
+    parser.add_argument("--families", type=int, default=1000,
+                        help="families in the booking rush, one connection each (default 1000)")
+    args = parser.parse_args()
+    if not 1 <= args.scale <= 50:
+        parser.error("--scale must be between 1 and 50")
+    if args.duration < 1 or args.connections < 1 or args.families < 1:
+        parser.error("--duration, --connections and --families must be positive")
+    return args
+
+
+def ensure_open_files(families: int) -> None:
+    """The rush holds one socket per family here and in the servers (children inherit the limit)."""
+    needed = 2 * families + 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        raised = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+        if raised < needed:
+            print(f"bench: warning: at most {raised} open files; {families} families may meet connection errors")
+
+
+# -- load generator ------------------------------------------------------------------------
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() != 0:
+        sys.exit("bench: the load generator wrk is missing; install it with `sudo apt-get install wrk`")
+    print("== installing wrk")
+    if run_quietly(["apt-get", "install", "-y", "wrk"]).returncode != 0:
+        run_quietly(["apt-get", "update"])
+        if run_quietly(["apt-get", "install", "-y", "wrk"]).returncode != 0:
+            sys.exit("bench: `apt-get install -y wrk` failed; install wrk and run again")
+
+
+def wrk(url: str, seconds: int, connections: int) -> str:
+    threads = min(2, connections)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode != 0:
+        raise BenchError(f"wrk failed on {url}:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def load(route: str, base_url: str, path: str, args: argparse.Namespace) -> Measure:
+    url = base_url + path
+    wrk(url, WARMUP_SECONDS, args.connections)
+    output = wrk(url, args.duration, args.connections)
+    measure = parse_wrk(route, path, output)
+    print(f"   {route:<18} {measure.rps:>9,.0f} req/s  p50 {ms(measure.p50_ms):>9}  p99 {ms(measure.p99_ms):>9}")
+    return measure
+
+
+def parse_wrk(route: str, path: str, output: str) -> Measure:
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
+    p50 = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s|m|h)\b", output, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s|m|h)\b", output, re.MULTILINE)
+    if not (rps and p50 and p99):
+        raise BenchError(f"cannot read the wrk output for {path}:\n{output}")
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    return Measure(
+        route=route,
+        url_path=path,
+        rps=float(rps.group(1)),
+        p50_ms=to_ms(p50),
+        p99_ms=to_ms(p99),
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        socket_errors=sum(int(n) for n in sockets.groups()) if sockets else 0,
+    )
+
+
+def to_ms(match: re.Match) -> float:
+    return float(match.group(1)) * TIME_UNITS_MS[match.group(2)]
+
+
+# -- servers ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(command: list[str], env: dict[str, str], log_name: str) -> subprocess.Popen:
+    with open(VAR_DIR / log_name, "w") as log:
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_ready(process: subprocess.Popen, url: str, log_name: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"the server exited with status {process.returncode}:\n{log_tail(log_name)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    raise BenchError(f"{url} did not answer 200 within {timeout:.0f} s:\n{log_tail(log_name)}")
+
+
+def log_tail(log_name: str, lines: int = 30) -> str:
+    path = VAR_DIR / log_name
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+
+def fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.read().decode("utf-8", errors="replace")
+    except urllib.error.HTTPError as error:
+        raise BenchError(f"GET {url} answered {error.code}") from None
+    except (urllib.error.URLError, OSError) as error:
+        raise BenchError(f"GET {url} failed: {error}") from None
+
+
+# -- ceiling -------------------------------------------------------------------------------
+
+
+def measure_ceiling(args: argparse.Namespace) -> Measure:
+    port = free_port()
+    command = [
+        str(BIN / "uvicorn"), "ceiling:app", "--app-dir", "bench", "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(WORKERS), "--no-access-log", "--log-level", "warning",
+    ]
+    base_url = f"http://127.0.0.1:{port}"
+    process = start_server(command, dict(os.environ), "ceiling.log")
+    try:
+        wait_ready(process, base_url + "/", "ceiling.log")
+        return load("ceiling (no work)", base_url, "/", args)
+    except BenchError as error:
+        sys.exit(f"bench: the ceiling app failed: {error}")
+    finally:
+        stop_server(process)
+
+
+# -- one engine --------------------------------------------------------------------------------
+
+
+def sqlite_url() -> str:
+    database = VAR_DIR / "bench.sqlite3"
+    for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
+        path.unlink(missing_ok=True)
+    return f"sqlite:///{database}"
+
+
+def run_engine(
+    engine: str, database_url: str, args: argparse.Namespace, ceiling: Measure, throwaway_postgres: bool = False
+) -> EngineResult:
+    print(f"\n== {engine}")
+    result = EngineResult(engine)
+    try:
+        if throwaway_postgres:
+            database_url = create_postgres_database(database_url)
+        try:
+            serve_and_load(result, database_url, args)
+        finally:
+            if throwaway_postgres:
+                drop_postgres_database(database_url)
+    except BenchError as error:
+        print(f"bench: {engine} run failed: {error}", file=sys.stderr)
+        result.error = str(error).splitlines()[0]
+    return result
+
+
+def serve_and_load(result: EngineResult, database_url: str, args: argparse.Namespace) -> None:
+    engine = result.engine
+    env = portal_env(database_url)
+    portal_command(["migrate"], env)
+    print(f"   loading the demo catalogue at scale {args.scale}")
+    started = time.monotonic()
+    summary = portal_command(["demo", "--scale", str(args.scale)], env)
+    print(f"   {summary.splitlines()[-1] if summary else 'demo loaded'} ({time.monotonic() - started:.0f} s)")
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_name = f"{engine.lower()}.log"
+    command = [str(BIN / "portal"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS)]
+    process = start_server(command, env, log_name)
+    try:
+        wait_ready(process, base_url + "/healthz", log_name)
+        pages = pick_pages(base_url)
+        result.measures = [load(route, base_url, path, args) for route, path in pages]
+        if not args.skip_rush:
+            booking_rush(result, base_url, database_url, env, args.families)
+    finally:
+        stop_server(process)
+
+
+def booking_rush(result: EngineResult, base_url: str, database_url: str, env: dict[str, str], families: int) -> None:
+    """bench/rush.py against the running server; a rush that cannot run leaves the page figures standing."""
+    import rush
+
+    print(f"   booking rush: {families:,} signed-in families, one {rush.CAPACITY}-seat meeting")
+    try:
+        outcome = rush.run_rush(base_url, database_url, env, families)
+    except Exception as error:  # noqa: BLE001 - whatever stops the rush is its result
+        message = f"{type(error).__name__}: {error}" if not isinstance(error, rush.RushError) else str(error)
+        print(f"bench: {result.engine} booking rush failed: {message}", file=sys.stderr)
+        result.rush_error = message.splitlines()[0] if message else type(error).__name__
+        return
+    result.rush = outcome
+    print(f"   {'booking rush':<18} all answered in {outcome.wall_s:.2f} s  p50 {ms(outcome.p50_ms):>9}  "
+          f"p99 {ms(outcome.p99_ms):>9}  {statuses_cell(outcome)}  (setup {outcome.setup_s:.1f} s, "
+          f"connect {outcome.connect_s:.2f} s, client CPU {outcome.client_cpu_s:.1f} s, "
+          f"load average {outcome.load_average:.1f})")
+    for failure in outcome.failures:
+        print(f"   rush check failed: {failure}")
+
+
+def portal_env(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(DATABASE_URL=database_url, PORTAL_VAR_DIR=str(VAR_DIR))
+    return env
+
+
+def portal_command(arguments: list[str], env: dict[str, str]) -> str:
+    done = subprocess.run([str(BIN / "portal"), *arguments], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BenchError(f"`portal {' '.join(arguments)}` failed:\n{(done.stdout + done.stderr).strip()}")
+    return done.stdout.strip()
+
+
+def pick_pages(base_url: str) -> list[tuple[str, str]]:
+    home = fetch(base_url + "/")
+    activity = re.search(r'href="(/attivita/[^"?#]+)"', home)
+    if not activity:
+        raise BenchError("the home page links to no activity: is the demo catalogue empty?")
+    pages = [("home", "/"), ("filtered catalogue", FILTERED_PAGE), ("activity", activity.group(1))]
+    for _, path in pages[1:]:
+        fetch(base_url + path)
+    return pages
+
+
+# -- throw-away PostgreSQL database ---------------------------------------------------------------
+
+
+def create_postgres_database(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.path.strip("/") == POSTGRES_BENCH_DB:
+        raise BenchError(f"DATABASE_URL names {POSTGRES_BENCH_DB}, the database the bench drops; point it elsewhere")
+    postgres_tool("dropdb", url, ["--if-exists", POSTGRES_BENCH_DB])
+    postgres_tool("createdb", url, [POSTGRES_BENCH_DB])
+    return urlunsplit(parts._replace(path="/" + POSTGRES_BENCH_DB))
+
+
+def drop_postgres_database(url: str) -> None:
+    try:
+        postgres_tool("dropdb", url, ["--if-exists", POSTGRES_BENCH_DB])
+    except BenchError as error:
+        print(f"bench: could not drop {POSTGRES_BENCH_DB}: {error}", file=sys.stderr)
+
+
+def postgres_tool(tool: str, url: str, arguments: list[str]) -> None:
+    if not shutil.which(tool):
+        raise BenchError(f"{tool} is missing; install the PostgreSQL client (apt-get install postgresql-client)")
+    parts = urlsplit(url)
+    command = [tool, "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432)]
+    if parts.username:
+        command += ["-U", parts.username]
+    env = dict(os.environ)
+    if parts.password:
+        env["PGPASSWORD"] = parts.password
+    done = subprocess.run([*command, *arguments], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BenchError(f"`{' '.join(command + arguments)}` failed: {done.stderr.strip()}")
+
+
+# -- reports ---------------------------------------------------------------------------------------
+
+
+def ms(value: float) -> str:
+    if math.isnan(value):  # nothing was measured
+        return "—"
+    if value >= 1000:
+        return f"{value / 1000:.2f} s"
+    return f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms"
+
+
+def rows(result: EngineResult, ceiling: Measure) -> list[list[str]]:
+    table = [[ceiling.route, "/", f"{ceiling.rps:,.0f}", ms(ceiling.p50_ms), ms(ceiling.p99_ms), "100%",
+              str(ceiling.errors), "—"]]
+    for measure in result.measures:
+        table.append([
+            measure.route, measure.url_path, f"{measure.rps:,.0f}", ms(measure.p50_ms), ms(measure.p99_ms),
+            f"{measure.rps / ceiling.rps:.1%}", errors_cell(measure), "yes" if measure.meets_target() else "NO",
+        ])
+    return table
+
+
+def errors_cell(measure: Measure) -> str:
+    if not measure.errors:
+        return "0"
+    details = [f"{measure.non_2xx} non-2xx/3xx"] if measure.non_2xx else []
+    details += [f"{measure.socket_errors} socket"] if measure.socket_errors else []
+    return ", ".join(details)
+
+
+HEADERS = ["route", "path", "req/s", "p50", "p99", "of ceiling", "errors", "target met"]
+
+
+def text_table(result: EngineResult, ceiling: Measure) -> str:
+    title = f"{result.engine}: target ≥{TARGET_RPS:,} req/s and p99 < {TARGET_P99_MS} ms per page"
+    if result.error:
+        return f"{title}\n  run failed: {result.error}"
+    return page_text_table(result, ceiling, title) + rush_text(result)
+
+
+def page_text_table(result: EngineResult, ceiling: Measure, title: str) -> str:
+    table = [HEADERS] + rows(result, ceiling)
+    widths = [max(len(row[i]) for row in table) for i in range(len(HEADERS))]
+    right = {2, 3, 4, 5}
+    lines = [
+        "  ".join(cell.rjust(width) if i in right else cell.ljust(width) for i, (cell, width) in enumerate(zip(row, widths)))
+        .rstrip()
+        for row in table
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join([title, *lines])
+
+
+def markdown_table(result: EngineResult, ceiling: Measure) -> str:
+    if result.error:
+        return f"Run failed: {result.error}"
+    return page_markdown_table(result, ceiling) + rush_markdown(result)
+
+
+def page_markdown_table(result: EngineResult, ceiling: Measure) -> str:
+    header = "| Route | Path | Requests/s | p50 | p99 | Share of ceiling | Errors | Target met |"
+    align = "|---|---|---:|---:|---:|---:|---:|---|"
+    body = [
+        "| " + " | ".join([row[0], f"`{row[1]}`", *row[2:]]) + " |"
+        for row in rows(result, ceiling)
+    ]
+    return "\n".join([header, align, *body])
+
+
+# -- the booking rush in the reports ---------------------------------------------------------------
+
+RUSH_HEADERS = ["families", "all answered in", "p50", "p99", "max", "answers", "errors", "bookings",
+                "seats taken", "checks", "target met"]
+
+
+def rush_title() -> str:
+    import rush
+
+    return (f"booking rush: target all answered within {rush.TARGET_WALL_S:.0f} s, p99 < "
+            f"{rush.TARGET_P99_MS / 1000:.0f} s, exactly {rush.CAPACITY} confirmed")
+
+
+def statuses_cell(outcome: RushResult) -> str:
+    order = ["confirmed", "waitlisted"] + sorted(set(outcome.statuses) - {"confirmed", "waitlisted"})
+    return ", ".join(f"{outcome.statuses.get(status, 0):,} {status}" for status in order)
+
+
+def rush_row(outcome: RushResult) -> list[str]:
+    answers = ", ".join(f"{n:,} × {kind}" for kind, n in outcome.outcomes.most_common())
+    return [
+        f"{outcome.families:,}", f"{outcome.wall_s:.2f} s", ms(outcome.p50_ms), ms(outcome.p99_ms), ms(outcome.max_ms),
+        answers, str(outcome.errors), statuses_cell(outcome), f"{outcome.seats_taken} of {outcome.capacity}",
+        "ok" if not outcome.failures else "FAILED: " + "; ".join(outcome.failures),
+        "yes" if outcome.meets_target() else "NO",
+    ]
+
+
+def rush_text(result: EngineResult) -> str:
+    if result.rush_error:
+        return f"\n{rush_title()}\n  rush failed: {result.rush_error}"
+    if result.rush is None:
+        return ""
+    outcome = result.rush
+    lines = [f"  {name + ':':<17} {value}" for name, value in zip(RUSH_HEADERS, rush_row(outcome))]
+    lines.append(f"  {'context:':<17} setup {outcome.setup_s:.1f} s, {outcome.connect_s:.2f} s to open the "
+                 f"connections, the client used {outcome.client_cpu_s:.1f} s of CPU, load average "
+                 f"{outcome.load_average:.1f} just before")
+    return "\n\n" + "\n".join([rush_title(), *lines])
+
+
+def rush_markdown(result: EngineResult) -> str:
+    if result.rush_error:
+        return f"\n\n### Booking rush\n\nRun failed: {result.rush_error}"
+    if result.rush is None:
+        return ""
+    outcome = result.rush
+    header = ("| Families | All answered in | p50 | p99 | Max | Answers | Errors | Bookings | Seats taken | Checks "
+              "| Target met |")
+    align = "|---:|---:|---:|---:|---:|---|---:|---|---:|---|---|"
+    note = (f"Setup (meeting, families, sessions) {outcome.setup_s:.1f} s; the {outcome.families:,} connections "
+            f"were opened in {outcome.connect_s:.2f} s before the start; the client used "
+            f"{outcome.client_cpu_s:.1f} s of CPU on the same cores; load average {outcome.load_average:.1f} "
+            "just before the rush.")
+    return "\n".join(["", "", "### Booking rush", "", header, align,
+                      "| " + " | ".join(rush_row(outcome)) + " |", "", note])
+
+
+def write_markdown(
+    results: list[EngineResult], ceiling: Measure, args: argparse.Namespace, load_average: float
+) -> None:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"{datetime.now():%Y-%m-%d %H:%M}, commit {git_commit()}: demo catalogue at scale {args.scale}, "
+        f"{WORKERS} uvicorn workers, `wrk` with {min(2, args.connections)} threads and {args.connections} "
+        f"connections, {args.duration} s per route after a {WARMUP_SECONDS} s warm-up, on "
+        f"{os.cpu_count()} CPUs ({platform.system()} {platform.machine()}, Python {platform.python_version()}), "
+        f"load average {load_average:.1f} at the start.",
+        "",
+        f"Target for each page: at least {TARGET_RPS:,} requests/s with p99 under {TARGET_P99_MS} ms. "
+        "The ceiling is a bare Litestar route returning `ok`, served the same way.",
+    ]
+    if not args.skip_rush:
+        import rush
+
+        lines += [
+            "",
+            (f"Booking rush: {args.families:,} signed-in families (one adult each) post their booking of one "
+             f"{rush.CAPACITY}-seat meeting (with a waiting list) at the same moment, one connection each, "
+             f"against the same {WORKERS} workers after the page loads. Latency runs from a request's send to the "
+             f"last byte of its answer. Target: every family answered within {rush.TARGET_WALL_S:.0f} s, p99 "
+             f"under {rush.TARGET_P99_MS / 1000:.0f} s, exactly {rush.CAPACITY} confirmed and the rest waitlisted."),
+        ]
+    for result in results:
+        lines += ["", f"## {result.engine}", "", markdown_table(result, ceiling)]
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text("\n".join(lines) + "\n")
+
+
+def git_commit() -> str:
+    done = run_quietly(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
+    return done.stdout.strip() if done.returncode == 0 else "unknown"
+
+
+def run_quietly(command: list[str]) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(command, capture_output=True, text=True)
+    except OSError as error:
+        return subprocess.CompletedProcess(command, 127, "", str(error))
+
+
+def exit_status(results: list[EngineResult]) -> int:
+    failed = [r.engine for r in results if r.error or any(m.errors for m in r.measures)]
+    failed += [f"{r.engine} booking rush" for r in results
+               if r.rush_error or (r.rush is not None and not r.rush.correct)]
+    missed = [f"{r.engine} {m.route}" for r in results for m in r.measures if not m.meets_target()]
+    missed += [f"{r.engine} booking rush" for r in results if r.rush is not None and not r.rush.meets_target()]
+    if missed:
+        print("targets missed: " + ", ".join(missed))
+    if failed:
+        print("runs with failures or error responses: " + ", ".join(failed), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    main()

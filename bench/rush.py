@@ -1,0 +1,405 @@
+"""The booking rush of `make bench`: N signed-in families book one 30-seat meeting at the same moment.
+
+`bench/run.py` calls `run_rush()` while the portal is served (2 workers) on the bench database. In
+this process, against that database, it adds an open 30-seat meeting a week ahead and N families of
+one adult each, every one with a server-side session written through the app's own store
+(`DatabaseStore`) in the format `sign_in()` writes. It then opens one connection per family, and
+once all are open sends every `POST /attivita/{slug}/prenota` at once (raw HTTP/1.1 on asyncio, no
+client library in the way), timing each request from its send to the last byte of its answer.
+Afterwards it reads what the database holds and checks it: exactly 30 confirmed, the rest on the
+waiting list, the meeting's seats taken = 30, one booking per family, and every answer pointing to
+one of those bookings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode, urlsplit
+
+CAPACITY = 30
+TARGET_WALL_S = 10.0
+TARGET_P99_MS = 2000.0
+SLUG = "bench-corsa-alle-prenotazioni"
+EMAIL_DOMAIN = "rush.bench.invalid"
+CSRF_COOKIE = "csrftoken"  # Litestar's CSRFConfig.cookie_name, which the app leaves at its default
+CSRF_FIELD = "_csrf_token"
+REQUEST_TIMEOUT_S = 120.0
+CONNECT_TIMEOUT_S = 30.0
+INSERT_CHUNK = 200
+
+
+class RushError(Exception):
+    """The rush cannot be run (not: the rush ran and went badly); the message says why."""
+
+
+@dataclass
+class Answer:
+    status: int | None  # None: no HTTP answer (connection error or timeout)
+    latency_ms: float | None
+    location: str = ""
+    error: str = ""
+
+
+@dataclass
+class RushResult:
+    families: int
+    capacity: int
+    setup_s: float  # families, members, sessions and the meeting
+    connect_s: float  # opening the N connections, before the rush starts
+    wall_s: float  # from the first send until every family has its answer
+    client_cpu_s: float  # CPU this process spent connecting, sending and reading (it shares the cores)
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    outcomes: Counter  # what the families got: "303 booking page", "409 refused", "connection error: …"
+    statuses: dict[str, int]  # booking status -> count, read from the database
+    seats_taken: int
+    load_average: float  # 1-minute load average just before the rush
+    failures: list[str] = field(default_factory=list)  # checks that did not hold
+
+    @property
+    def errors(self) -> int:
+        """5xx answers and requests without an answer."""
+        return sum(n for outcome, n in self.outcomes.items()
+                   if outcome.startswith(("5", "connection error", "timeout")))
+
+    @property
+    def expected_confirmed(self) -> int:
+        return min(self.families, self.capacity)
+
+    @property
+    def correct(self) -> bool:
+        return not self.failures and not self.errors
+
+    def meets_target(self) -> bool:
+        return self.correct and self.wall_s <= TARGET_WALL_S and self.p99_ms < TARGET_P99_MS
+
+
+@dataclass
+class Plan:
+    meeting_id: int
+    families: list[tuple[int, int, str]]  # (family id, its adult's member id, session id)
+    session_cookie: str
+    setup_s: float
+
+
+def run_rush(base_url: str, database_url: str, env: dict[str, str], families: int) -> RushResult:
+    """Prepare the meeting and the families, fire the rush at the server at base_url, check the outcome."""
+    return asyncio.run(_rush(base_url, database_url, env, families))
+
+
+async def _rush(base_url: str, database_url: str, env: dict[str, str], families: int) -> RushResult:
+    from portal import db  # the bench's other parts run without the portal's imports
+
+    engine = db.engine_from_url(database_url)
+    db.bind(engine)
+    await db.open_engine(engine)
+    try:
+        plan = await prepare(env, families)
+        token = csrf_token(base_url)
+        await preflight(base_url, plan, token)
+        load_average = os.getloadavg()[0]
+        cpu = time.process_time()
+        connect_s, wall_s, answers = await fire(base_url, plan, token)
+        cpu = time.process_time() - cpu
+        return await verify(plan, answers, connect_s, wall_s, cpu, load_average)
+    finally:
+        await db.close_engine(engine)
+
+
+# -- the data ------------------------------------------------------------------------------------
+
+
+async def prepare(env: dict[str, str], count: int) -> Plan:
+    """The meeting, `count` families with one adult and a complete profile, and a session for each."""
+    from portal import db
+    from portal.tables import Activity, Family, Hub, Member, Service
+
+    started = time.monotonic()
+    if await Activity.exists().where(Activity.slug == SLUG):
+        raise RushError(f"the database already holds the rush activity {SLUG!r}: the bench needs a fresh database")
+    service = await Service.select(Service.id).order_by(Service.id).first()
+    hub = await Hub.select(Hub.id).order_by(Hub.id).first()
+    if service is None or hub is None:
+        raise RushError("the database holds no service or hub: load the demo catalogue first")
+    now = datetime.now(UTC)
+    meeting_id = await _meeting(service["id"], hub["id"], now)
+
+    for first in range(0, count, INSERT_CHUNK):
+        await Family.insert(*(
+            Family(email=f"famiglia-{n}@{EMAIL_DOMAIN}", name="Famiglia", surname=f"Corsa {n}", phone="",
+                   district="", language="it", privacy_acknowledged_at=now, created_at=now)
+            for n in range(first, min(first + INSERT_CHUNK, count))
+        ))
+    rows = await Family.select(Family.id, Family.session_epoch).where(
+        Family.email.like(f"%@{EMAIL_DOMAIN}")).order_by(Family.id)
+    epochs = {row["id"]: row["session_epoch"] for row in rows}
+    ids = list(epochs)
+    for first in range(0, len(ids), INSERT_CHUNK):
+        await Member.insert(*(Member(family=family_id, kind="adult", first_name="Genitore", created_at=now)
+                              for family_id in ids[first:first + INSERT_CHUNK]))
+    members = {row["family"]: row["id"] for row in await Member.select(Member.id, Member.family).where(
+        Member.family._.email.like(f"%@{EMAIL_DOMAIN}"))}
+    if len(ids) != count or len(members) != count:
+        raise RushError(f"created {len(ids)} families and {len(members)} members instead of {count}")
+
+    cookie, sessions = await _sessions(env, epochs)
+    await db.bump_revision()
+    families = [(family_id, members[family_id], sessions[family_id]) for family_id in ids]
+    return Plan(meeting_id, families, cookie, time.monotonic() - started)
+
+
+async def _meeting(service_id: int, hub_id: int, now: datetime) -> int:
+    """An open, single-date activity for families, 30 seats per participant, a waiting list, bookable
+    until the start; one meeting a week ahead at 17:00 in Rome."""
+    from portal import db
+    from portal.catalogue import local_day
+    from portal.i18n import ROME
+    from portal.tables import Activity, Meeting
+
+    rows = await Activity.insert(Activity(
+        slug=SLUG, title="Festa d'inverno (corsa del bench)", service=service_id, hub=hub_id,
+        summary="L'incontro che il bench prenota con mille famiglie insieme.", description="Bench.",
+        requirements="Nulla.", outcome="Un posto, o la lista d'attesa.", access="open", format="single",
+        seat_unit="participant", audience="families", age_min_months=None, age_max_months=None,
+        capacity=CAPACITY, seats_taken=0, waiting_list=True, booking_opens_at=None, booking_closes_hours=0,
+        published=True, updated_at=now,
+    )).returning(Activity.id)
+    activity_id = rows[0]["id"]
+    week_ahead = (now + timedelta(days=7)).astimezone(ROME)
+    starts_at = week_ahead.replace(hour=17, minute=0, second=0, microsecond=0)
+    local_date, weekday = local_day(starts_at)
+    rows = await Meeting.insert(Meeting(
+        activity=activity_id, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=90),
+        local_date=local_date, local_weekday=weekday, place="Sala grande", updated_at=now,
+    )).returning(Meeting.id)
+    await db.bump_revision()
+    return rows[0]["id"]
+
+
+async def _sessions(env: dict[str, str], epochs: dict[int, int]) -> tuple[str, dict[int, str]]:
+    """One signed-in session per family, as `sign_in()` leaves it: a new id from the app's backend,
+    {FAMILY: id, EPOCH: the family's session_epoch} serialised by that backend, written through
+    DatabaseStore for the session lifetime. Returns the cookie name and the session id per family."""
+    from portal.sessions import EPOCH, FAMILY, DatabaseStore, session_config
+    from portal.settings import load_settings
+
+    config = session_config(load_settings(env))
+    backend = config.middleware.kwargs["backend"]  # the backend the app's session middleware gets
+    store = DatabaseStore()
+    sessions = {family_id: backend.generate_session_id() for family_id in epochs}
+    gate = asyncio.Semaphore(8)
+
+    async def write(family_id: int) -> None:
+        async with gate:
+            data = backend.serialize_data({FAMILY: family_id, EPOCH: epochs[family_id]})
+            await store.set(sessions[family_id], data, expires_in=config.max_age)
+
+    await asyncio.gather(*(write(family_id) for family_id in epochs))
+    return config.key, sessions
+
+
+# -- the requests ----------------------------------------------------------------------------------
+
+
+def csrf_token(base_url: str) -> str:
+    """The CSRF cookie the app hands out on any GET. It is signed with the app's secret but bound to
+    no session, so one token serves every family (the preflight proves it)."""
+    try:
+        with urllib.request.urlopen(base_url + "/", timeout=30) as response:
+            cookies = SimpleCookie()
+            for header in response.headers.get_all("set-cookie") or []:
+                cookies.load(header)
+    except OSError as error:
+        raise RushError(f"GET / for a CSRF token failed: {error}") from None
+    if CSRF_COOKIE not in cookies:
+        raise RushError(f"GET / set no {CSRF_COOKIE} cookie")
+    return cookies[CSRF_COOKIE].value
+
+
+def _request(base_url: str, path: str, body: dict[str, str | int], cookies: dict[str, str]) -> bytes:
+    parts = urlsplit(base_url)
+    payload = urlencode(body).encode("ascii")
+    head = (
+        f"POST {path} HTTP/1.1\r\n"
+        f"Host: {parts.netloc}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(payload)}\r\n"
+        f"Cookie: {'; '.join(f'{name}={value}' for name, value in cookies.items())}\r\n"
+        "Connection: close\r\n"
+        "\r\n"
+    )
+    return head.encode("ascii") + payload
+
+
+def _booking_request(base_url: str, plan: Plan, token: str, member_id: int, session_id: str,
+                     slug: str = SLUG) -> bytes:
+    return _request(
+        base_url, f"/attivita/{slug}/prenota",
+        {"incontro": plan.meeting_id, "partecipante": member_id, CSRF_FIELD: token},
+        {plan.session_cookie: session_id, CSRF_COOKIE: token},
+    )
+
+
+async def preflight(base_url: str, plan: Plan, token: str) -> None:
+    """One booking POST for an activity that does not exist, with the first family's session and
+    the shared token: 404 means the CSRF check and the session both passed (403: the token was
+    refused; 303 to /accedi: the session was not recognised). Nothing is written."""
+    _, member_id, session_id = plan.families[0]
+    reader, writer = await _connect(base_url)
+    answer = await _exchange(reader, writer, _booking_request(base_url, plan, token, member_id, session_id,
+                                                              slug="bench-nessuna-attivita"))
+    if answer.status != 404:
+        detail = answer.error or f"{answer.status} {answer.location}".strip()
+        raise RushError(f"the preflight booking POST answered {detail}, not 404: "
+                        "the bench's sessions or CSRF token do not work")
+
+
+async def fire(base_url: str, plan: Plan, token: str) -> tuple[float, float, list[Answer]]:
+    """Open one connection per family, then send every booking at once. Returns the time to connect,
+    the wall time from the first send to the last answer, and each family's answer."""
+    requests = [_booking_request(base_url, plan, token, member_id, session_id)
+                for _, member_id, session_id in plan.families]
+    started = time.perf_counter()
+    connections = await asyncio.gather(*(_connect(base_url) for _ in requests), return_exceptions=True)
+    connect_s = time.perf_counter() - started
+    go = asyncio.Event()
+
+    async def one(connection, request: bytes) -> Answer:
+        if isinstance(connection, BaseException):
+            return Answer(None, None, error=f"connection error: {_describe(connection)}")
+        await go.wait()
+        return await _exchange(*connection, request)
+
+    tasks = [asyncio.create_task(one(connection, request)) for connection, request in zip(connections, requests)]
+    await asyncio.sleep(0)  # every task is now waiting for the start
+    started = time.perf_counter()
+    go.set()
+    answers = await asyncio.gather(*tasks)
+    return connect_s, time.perf_counter() - started, answers
+
+
+async def _connect(base_url: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    parts = urlsplit(base_url)
+    return await asyncio.wait_for(asyncio.open_connection(parts.hostname, parts.port), CONNECT_TIMEOUT_S)
+
+
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> Answer:
+    """Send one request and read its whole answer; the latency runs from the send to the last byte."""
+    sent = time.perf_counter()
+    try:
+        writer.write(request)
+        status, location = await asyncio.wait_for(_read_response(reader), REQUEST_TIMEOUT_S)
+        return Answer(status, (time.perf_counter() - sent) * 1000, location)
+    except TimeoutError:
+        return Answer(None, None, error=f"timeout after {REQUEST_TIMEOUT_S:.0f} s")
+    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as error:
+        return Answer(None, None, error=f"connection error: {_describe(error)}")
+    finally:
+        writer.close()
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, str]:
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+    status_line, *header_lines = head.split("\r\n")
+    status = int(status_line.split(" ", 2)[1])
+    headers = {}
+    for line in header_lines:
+        if ":" in line:
+            name, value = line.split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        await reader.readexactly(int(headers["content-length"]))
+    else:  # chunked or unsized: the server closes the connection after it (we sent Connection: close)
+        await reader.read()
+    return status, headers.get("location", "")
+
+
+def _describe(error: BaseException) -> str:
+    return type(error).__name__ + (f" ({error})" if str(error) else "")
+
+
+# -- the outcome -----------------------------------------------------------------------------------
+
+
+def _outcome(answer: Answer) -> str:
+    if answer.status is None:
+        return answer.error.split(" (")[0]
+    if answer.status == 303:
+        return "303 booking page" if answer.location.startswith("/famiglia/prenotazioni/") else \
+            f"303 to {urlsplit(answer.location).path or '?'}"
+    return {409: "409 refused", 403: "403 forbidden"}.get(answer.status, str(answer.status))
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile of sorted values."""
+    if not values:
+        return float("nan")
+    rank = max(1, -(-len(values) * share // 100))
+    return values[int(rank) - 1]
+
+
+async def verify(plan: Plan, answers: list[Answer], connect_s: float, wall_s: float, client_cpu_s: float,
+                 load_average: float) -> RushResult:
+    """Read the bookings of the meeting and check what the rush must leave behind."""
+    from portal.tables import Booking, Meeting
+
+    latencies = sorted(a.latency_ms for a in answers if a.latency_ms is not None)
+    outcomes = Counter(_outcome(answer) for answer in answers)
+    rows = await Booking.raw(
+        "SELECT status, COUNT(*) AS n FROM booking WHERE meeting = {} GROUP BY status", plan.meeting_id)
+    statuses = {row["status"]: row["n"] for row in rows}
+    meeting = await Meeting.select(Meeting.seats_taken).where(Meeting.id == plan.meeting_id).first()
+    bookings = await Booking.select(Booking.code, Booking.family, Booking.status, Booking.joined_at).where(
+        Booking.meeting == plan.meeting_id)
+    result = RushResult(
+        families=len(plan.families), capacity=CAPACITY, setup_s=plan.setup_s, connect_s=connect_s,
+        wall_s=wall_s, client_cpu_s=client_cpu_s, p50_ms=percentile(latencies, 50), p99_ms=percentile(latencies, 99),
+        max_ms=latencies[-1] if latencies else float("nan"), outcomes=outcomes, statuses=statuses,
+        seats_taken=meeting["seats_taken"], load_average=load_average,
+    )
+    result.failures = _checks(result, answers, bookings)
+    return result
+
+
+def _checks(result: RushResult, answers: list[Answer], bookings: list[dict]) -> list[str]:
+    failures = []
+    confirmed, waitlisted = result.expected_confirmed, result.families - result.expected_confirmed
+    booked = result.outcomes.get("303 booking page", 0)
+    if booked != result.families:
+        failures.append(f"{booked} of {result.families} families were sent to a booking")
+    if result.statuses.get("confirmed", 0) != confirmed:
+        failures.append(f"{result.statuses.get('confirmed', 0)} confirmed, not {confirmed}")
+    if result.statuses.get("waitlisted", 0) != waitlisted:
+        failures.append(f"{result.statuses.get('waitlisted', 0)} waitlisted, not {waitlisted}")
+    others = {status: n for status, n in result.statuses.items() if status not in ("confirmed", "waitlisted")}
+    if others:
+        failures.append("unexpected statuses " + ", ".join(f"{n} {status}" for status, n in sorted(others.items())))
+    if result.seats_taken != confirmed:
+        failures.append(f"seats_taken is {result.seats_taken}, not {confirmed}")
+    per_family = Counter(row["family"] for row in bookings)
+    doubled = sum(1 for n in per_family.values() if n > 1)
+    if doubled:
+        failures.append(f"{doubled} families hold more than one booking")
+    answered = {a.location.rsplit("/", 1)[-1] for a in answers if a.location.startswith("/famiglia/prenotazioni/")}
+    stored = {row["code"] for row in bookings}
+    if answered - stored:
+        failures.append(f"{len(answered - stored)} answers point to a booking the meeting does not hold")
+    joined = {status: [_instant(row["joined_at"]) for row in bookings if row["status"] == status]
+              for status in ("confirmed", "waitlisted")}
+    if joined["confirmed"] and joined["waitlisted"] and max(joined["confirmed"]) > min(joined["waitlisted"]):
+        failures.append("a waitlisted booking joined before a confirmed one")
+    return failures
+
+
+def _instant(value: datetime | str) -> datetime:
+    from portal.db import instant
+
+    return instant(value)
