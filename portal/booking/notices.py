@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from portal import db, mail, outbox
@@ -17,20 +18,60 @@ async def booking_changed(booking_id: int, kind: str, now: datetime, links: Link
                           meeting_id: int | None = None) -> None:
     """Mail the family about its booking; a reminder names the meeting it reminds of."""
     details = await booking_details(booking_id, meeting_id)
-    if details is None or not details["email"]:  # an erased family gets no mail
+    if details is None:
+        return
+    await send(MailContext.of(details), kind, details["code"], details["status"], await waiting_position(details),
+               now, links)
+
+
+@dataclass(frozen=True)
+class MailContext:
+    """What a booking's mail says besides its code and status: read before the seats are locked."""
+
+    email: str | None  # None once the family is erased: no mail
+    language: str
+    title: str
+    hub_name: str
+    hub_address: str
+    hub_phone: str
+    starts_at: datetime | None
+    place: str
+    neutral: bool
+
+    @classmethod
+    def of(cls, details: dict) -> MailContext:
+        return cls(details["email"], details["language"], details["title"], details["hub_name"],
+                   details["hub_address"], details["hub_phone"], details["starts_at"], details["place"] or "",
+                   details["area"] == SEPARATION_AREA)
+
+
+async def send(context: MailContext, kind: str, code: str, status: str, position: int | None, now: datetime,
+               links: Links) -> None:
+    if not context.email:
         return
     message = mail.booking_mail(
-        kind, details["language"],
+        kind, context.language,
         mail.BookingMail(
-            code=details["code"], activity_title=details["title"], hub_name=details["hub_name"],
-            hub_address=details["hub_address"], hub_phone=details["hub_phone"],
-            starts_at=details["starts_at"], place=details["place"], status=details["status"],
-            waiting_position=await waiting_position(details),
-            neutral=details["area"] == SEPARATION_AREA,
+            code=code, activity_title=context.title, hub_name=context.hub_name, hub_address=context.hub_address,
+            hub_phone=context.hub_phone, starts_at=context.starts_at, place=context.place, status=status,
+            waiting_position=position, neutral=context.neutral,
         ),
-        links.cancel_booking(details["code"]) if kind in CANCELLABLE else None,
+        links.cancel_booking(code) if kind in CANCELLABLE else None,
     )
-    await outbox.enqueue(details["email"], message, now, outbox.mail_domain(links.base_url))
+    await outbox.enqueue(context.email, message, now, outbox.mail_domain(links.base_url))
+
+
+async def context_for(family_id: int, activity_id: int, meeting_id: int | None) -> MailContext:
+    rows = await Booking.raw(
+        "SELECT f.email, f.language, a.title, ar.slug AS area, h.name AS hub_name, h.address AS hub_address,"
+        " h.phone AS hub_phone, m.starts_at, m.place FROM family f, activity a"
+        " JOIN service s ON s.id = a.service JOIN area ar ON ar.id = s.area JOIN hub h ON h.id = a.hub"
+        " LEFT JOIN meeting m ON m.id = COALESCE({}, (SELECT m2.id FROM meeting m2"
+        " WHERE m2.activity = a.id AND m2.status = 'scheduled' ORDER BY m2.starts_at LIMIT 1))"
+        " WHERE f.id = {} AND a.id = {}", meeting_id, family_id, activity_id)
+    row = rows[0]
+    row["starts_at"] = db.instant(row["starts_at"]) if row["starts_at"] else None
+    return MailContext.of(row)
 
 
 async def booking_details(booking_id: int, meeting_id: int | None = None) -> dict | None:

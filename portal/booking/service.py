@@ -89,7 +89,8 @@ async def find_target(slug: str, meeting_id: int | None) -> Target:
 async def book(family_id: int, target: Target, member_ids: list[int], now: datetime, links: Links) -> BookingResult:
     """Book whole or wait whole; a repeated submit returns the family's live booking."""
     chosen, seats = await _check(family_id, target, member_ids, now)
-    async with db.write_transaction():
+    mail_context = await notices.context_for(family_id, target.activity_id, target.meeting_id)
+    async with db.write_transaction():  # as little as possible while the seats are locked
         capacity, taken = await _lock_seats(target)
         existing = await _live_booking(family_id, target)
         if existing:
@@ -98,10 +99,10 @@ async def book(family_id: int, target: Target, member_ids: list[int], now: datet
         booking_id, code = await _insert_booking(family_id, target, status, seats, chosen, now)
         if status in HOLDING_SEATS:
             await _add_taken(target, seats)
-        await db.bump_revision()
-        await notices.booking_changed(booking_id, status, now, links)
-        return await _result({"id": booking_id, "code": code, "status": status, "seats": seats,
-                              "activity": target.activity_id, "meeting": target.meeting_id})
+            await db.bump_revision()
+        position = await _waiting_count(target) if status == "waitlisted" else None  # joined last
+        await notices.send(mail_context, status, code, status, position, now, links)
+        return BookingResult(code, status, seats, position)
 
 
 async def preview(family_id: int, target: Target, member_ids: list[int], now: datetime) -> BookingResult:
@@ -234,6 +235,13 @@ async def _queue(target: Target) -> list[dict]:
     return await Booking.raw(
         f"SELECT id, status, seats, activity, meeting FROM booking WHERE {where} AND status = 'waitlisted'"
         " ORDER BY joined_at, id", *args)
+
+
+async def _waiting_count(target: Target) -> int:
+    where, args = same_list(target.activity_id, target.meeting_id)
+    rows = await Booking.raw(f"SELECT COUNT(*) AS waiting FROM booking WHERE {where} AND status = 'waitlisted'",
+                             *args)
+    return rows[0]["waiting"]
 
 
 async def _live_booking(family_id: int, target: Target) -> dict | None:
