@@ -24,7 +24,7 @@ NEUTRAL_TITLE = N_("Appointment – Family Hub")
 DATE_FORMAT = "EEEE d MMMM y, HH:mm"
 SUBJECT_LENGTH = 200  # Outbox.subject
 
-BookingMailKind = Literal["confirmed", "waitlisted", "promoted", "pending", "cancelled", "reminder"]
+BookingMailKind = Literal["confirmed", "waitlisted", "promoted", "pending", "cancelled", "declined", "reminder"]
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,11 @@ _WORDING: dict[str, _Wording] = {
         N_("Booking cancelled: %(activity)s"),
         N_("Your booking has been cancelled."),
         N_("If you did not ask for this, or you think it is a mistake, please call the hub."),
+    ),
+    "declined": _Wording(
+        N_("Request not accepted: %(activity)s"),
+        N_("The hub's staff could not accept your request for a place."),
+        N_("For information or other activities that may suit your family, please call the hub."),
     ),
     "reminder": _Wording(
         N_("Reminder: %(activity)s"),

@@ -154,7 +154,7 @@ async def decide_pending(booking_id: int, approve: bool, actor: str, now: dateti
             await _add_taken(target, -booking["seats"])
             await promote_waiting_list(target, now, links)
         await db.bump_revision()
-        await notices.booking_changed(booking_id, "confirmed" if approve else "cancelled", now, links)
+        await notices.booking_changed(booking_id, "confirmed" if approve else "declined", now, links)
 
 
 async def set_capacity(target: Target, capacity: int, actor: str, now: datetime, links: Links) -> list[int]:
