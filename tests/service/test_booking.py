@@ -158,3 +158,24 @@ async def test_a_course_enrols_in_the_whole_cycle(hub_services):
     childless, adult_only = await factories.family()
     with pytest.raises(BookingRefused, match="parents of children"):
         await service.book(childless, target, adult_only, now(), LINKS)
+
+
+async def test_waiting_family_is_promoted_and_told_by_mail(hub_services, smtp_server, migrated):
+    from dataclasses import replace
+
+    from portal import outbox
+
+    target, _ = await single(hub_services, capacity=1)
+    first, first_members = await factories.family("prima@example.it")
+    second, second_members = await factories.family("seconda@example.it", language="en")
+    taken = await service.book(first, target, first_members, now(), LINKS)
+    waiting = await service.book(second, target, second_members, now(), LINKS)
+    await service.cancel(taken.code, first, f"family:{first}", now(), LINKS)
+    await outbox.deliver_due(replace(migrated, smtp_url=smtp_server.url), now() + timedelta(seconds=1))
+    received = {(m["To"], m["Subject"]) for m in smtp_server.messages}
+    subjects = [subject for to, subject in received if to == "seconda@example.it"]
+    assert any(s.startswith("Waiting list") for s in subjects) and any(s.startswith("Booking confirmed") for s in subjects)
+    promoted = [m for m in smtp_server.messages if m["To"] == "seconda@example.it" and "moved up" in m.get_body(
+        ("plain",)).get_content()]
+    assert promoted and waiting.code in promoted[0].get_body(("plain",)).get_content()
+    assert any(to == "prima@example.it" for to, _ in received)
