@@ -174,7 +174,8 @@ async def test_waiting_family_is_promoted_and_told_by_mail(hub_services, smtp_se
     await outbox.deliver_due(replace(migrated, smtp_url=smtp_server.url), now() + timedelta(seconds=1))
     received = {(m["To"], m["Subject"]) for m in smtp_server.messages}
     subjects = [subject for to, subject in received if to == "seconda@example.it"]
-    assert any(s.startswith("Waiting list") for s in subjects) and any(s.startswith("Booking confirmed") for s in subjects)
+    assert any(s.startswith("Waiting list") for s in subjects)
+    assert any(s.startswith("Booking confirmed") for s in subjects)
     promoted = [m for m in smtp_server.messages if m["To"] == "seconda@example.it" and "moved up" in m.get_body(
         ("plain",)).get_content()]
     assert promoted and waiting.code in promoted[0].get_body(("plain",)).get_content()
