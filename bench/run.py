@@ -1,5 +1,6 @@
-"""`make bench`: load-test the portal's pages against a no-work Litestar route, then run a booking rush
-(N signed-in families book one 30-seat meeting at once), on SQLite and PostgreSQL."""
+"""`make bench`: load-test the portal's pages against a no-work Litestar route, then the calendar feeds
+(building a 1,000-meeting hub feed, conditional GETs answered 304), then run a booking rush (N signed-in
+families book one 30-seat meeting at once), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
+    from feeds import FeedsResult
     from rush import RushResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +68,8 @@ class EngineResult:
     engine: str
     measures: list[Measure] = field(default_factory=list)
     error: str | None = None
+    feeds: FeedsResult | None = None
+    feeds_error: str | None = None  # the feed bench could not run
     rush: RushResult | None = None
     rush_error: str | None = None  # the rush could not run
 
@@ -99,6 +103,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per route (default 10)")
     parser.add_argument("--connections", type=int, default=50, help="concurrent connections (default 50)")
     parser.add_argument("--skip-postgres", action="store_true", help="only SQLite, even if DATABASE_URL is PostgreSQL")
+    parser.add_argument("--skip-feeds", action="store_true", help="no calendar feed bench after the page loads")
     parser.add_argument("--skip-rush", action="store_true", help="no booking rush after the page loads")
     parser.add_argument("--families", type=int, default=1000,
                         help="families in the booking rush, one connection each (default 1000)")
@@ -299,10 +304,28 @@ def serve_and_load(result: EngineResult, database_url: str, args: argparse.Names
         wait_ready(process, base_url + "/healthz", log_name)
         pages = pick_pages(base_url)
         result.measures = [load(route, base_url, path, args) for route, path in pages]
+        if not args.skip_feeds:  # before the rush, which changes the data
+            calendar_feeds(result, base_url, database_url, args)
         if not args.skip_rush:
             booking_rush(result, base_url, database_url, env, args.families)
     finally:
         stop_server(process)
+
+
+def calendar_feeds(result: EngineResult, base_url: str, database_url: str, args: argparse.Namespace) -> None:
+    """bench/feeds.py against the running server; a feed bench that cannot run leaves the other figures standing."""
+    import feeds as feed_bench
+
+    print(f"   calendar feeds: a hub of {feed_bench.MEETINGS:,} meetings, conditional and plain GETs")
+    try:
+        outcome = feed_bench.run_feeds(base_url, database_url, duration=args.duration, connections=args.connections)
+    except Exception as error:  # noqa: BLE001 - whatever stops the feed bench is its result
+        message = f"{type(error).__name__}: {error}" if not isinstance(error, feed_bench.FeedBenchError) else str(error)
+        print(f"bench: {result.engine} calendar feeds failed: {message}", file=sys.stderr)
+        result.feeds_error = message.splitlines()[0] if message else type(error).__name__
+        return
+    result.feeds = outcome
+    print("\n".join(outcome.text_lines()))
 
 
 def booking_rush(result: EngineResult, base_url: str, database_url: str, env: dict[str, str], families: int) -> None:
@@ -421,26 +444,29 @@ def text_table(result: EngineResult, ceiling: Measure) -> str:
     title = f"{result.engine}: target ≥{TARGET_RPS:,} req/s and p99 < {TARGET_P99_MS} ms per page"
     if result.error:
         return f"{title}\n  run failed: {result.error}"
-    return page_text_table(result, ceiling, title) + rush_text(result)
+    return page_text_table(result, ceiling, title) + feeds_text(result) + rush_text(result)
 
 
 def page_text_table(result: EngineResult, ceiling: Measure, title: str) -> str:
-    table = [HEADERS] + rows(result, ceiling)
-    widths = [max(len(row[i]) for row in table) for i in range(len(HEADERS))]
-    right = {2, 3, 4, 5}
+    return "\n".join([title, *text_grid([HEADERS] + rows(result, ceiling), right={2, 3, 4, 5})])
+
+
+def text_grid(table: list[list[str]], right: set[int], indent: str = "") -> list[str]:
+    """Aligned columns, the first row a header underlined with dashes."""
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     lines = [
-        "  ".join(cell.rjust(width) if i in right else cell.ljust(width) for i, (cell, width) in enumerate(zip(row, widths)))
-        .rstrip()
+        (indent + "  ".join(cell.rjust(width) if i in right else cell.ljust(width)
+                            for i, (cell, width) in enumerate(zip(row, widths)))).rstrip()
         for row in table
     ]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join([title, *lines])
+    lines.insert(1, indent + "  ".join("-" * width for width in widths))
+    return lines
 
 
 def markdown_table(result: EngineResult, ceiling: Measure) -> str:
     if result.error:
         return f"Run failed: {result.error}"
-    return page_markdown_table(result, ceiling) + rush_markdown(result)
+    return page_markdown_table(result, ceiling) + feeds_markdown(result) + rush_markdown(result)
 
 
 def page_markdown_table(result: EngineResult, ceiling: Measure) -> str:
@@ -451,6 +477,53 @@ def page_markdown_table(result: EngineResult, ceiling: Measure) -> str:
         for row in rows(result, ceiling)
     ]
     return "\n".join([header, align, *body])
+
+
+# -- the calendar feeds in the reports ---------------------------------------------------------------
+
+FEED_HEADERS = ["load", "path", "req/s", "p50", "p99", "answered 304"]
+
+
+def feeds_title() -> str:
+    import feeds as feed_bench
+
+    return (f"calendar feeds: building a hub feed of {feed_bench.MEETINGS:,} meetings; conditional GETs "
+            "(If-None-Match) against plain GETs")
+
+
+def feeds_text(result: EngineResult) -> str:
+    if result.feeds_error:
+        return f"\n\n{feeds_title()}\n  feed bench failed: {result.feeds_error}"
+    if result.feeds is None:
+        return ""
+    import feeds as feed_bench
+
+    outcome = result.feeds
+    lines = [
+        (f"  {'hub feed build:':<17} {outcome.meetings:,} meetings, {outcome.feed_bytes / 1024:,.0f} KB: query "
+         f"{ms(outcome.query_ms)} + iCalendar {ms(outcome.build_ms)} in the bench process (median of "
+         f"{feed_bench.BUILD_RUNS})"),
+        (f"  {'over HTTP:':<17} first GET {ms(outcome.first_http_ms)} (a worker reads and builds), repeated GET "
+         f"{ms(outcome.cached_http_ms)} (built feed cached); tutto.ics holds {outcome.catalogue_events:,} events"),
+        "",
+    ]
+    table = [FEED_HEADERS] + [
+        [load.route, load.path, f"{load.rps:,.0f}", ms(load.p50_ms), ms(load.p99_ms),
+         f"{load.share_304:.1%}" if load.share_304 is not None else "—"]
+        for load in outcome.loads
+    ]
+    lines += text_grid(table, right={2, 3, 4, 5}, indent="  ")
+    lines.append(f"  {'checks:':<17} " + ("ok" if outcome.correct else "FAILED: " + "; ".join(outcome.failures)))
+    return "\n\n" + "\n".join([feeds_title(), *lines])
+
+
+def feeds_markdown(result: EngineResult) -> str:
+    if result.feeds_error:
+        return f"\n\n### Calendar feeds\n\nRun failed: {result.feeds_error}"
+    if result.feeds is None:
+        return ""
+    checks = "\n\nChecks: ok." if result.feeds.correct else ""  # markdown() lists the failed ones
+    return "\n\n" + result.feeds.markdown().rstrip("\n") + checks
 
 
 # -- the booking rush in the reports ---------------------------------------------------------------
@@ -526,6 +599,19 @@ def write_markdown(
         f"Target for each page: at least {TARGET_RPS:,} requests/s with p99 under {TARGET_P99_MS} ms. "
         "The ceiling is a bare Litestar route returning `ok`, served the same way.",
     ]
+    if not args.skip_feeds:
+        import feeds as feed_bench
+
+        lines += [
+            "",
+            (f"Calendar feeds: a hub with one activity of {feed_bench.MEETINGS:,} meetings over a year is added to "
+             f"the bench database after the page loads; its feed is built {feed_bench.BUILD_RUNS} times in the bench "
+             "process (the query and the iCalendar file timed apart, medians), then fetched over HTTP. `wrk` then "
+             "sends conditional GETs (`If-None-Match` with the feed's ETag) of the hub's feed and of "
+             "`/calendari/tutto.ics`, counting the 304 answers, and plain GETs of the hub's feed for comparison, "
+             f"with the same threads, connections and duration (after a {feed_bench.WARMUP_SECONDS} s warm-up). "
+             "Every conditional request must be answered 304."),
+        ]
     if not args.skip_rush:
         import rush
 
@@ -533,7 +619,8 @@ def write_markdown(
             "",
             (f"Booking rush: {args.families:,} signed-in families (one adult each) post their booking of one "
              f"{rush.CAPACITY}-seat meeting (with a waiting list) at the same moment, one connection each, "
-             f"against the same {WORKERS} workers after the page loads. Latency runs from a request's send to the "
+             f"against the same {WORKERS} workers after the page loads"
+             f"{'' if args.skip_feeds else ' and the calendar feeds'}. Latency runs from a request's send to the "
              f"last byte of its answer. Target: every family answered within {rush.TARGET_WALL_S:.0f} s, p99 "
              f"under {rush.TARGET_P99_MS / 1000:.0f} s, exactly {rush.CAPACITY} confirmed and the rest waitlisted."),
         ]
@@ -557,6 +644,8 @@ def run_quietly(command: list[str]) -> subprocess.CompletedProcess:
 
 def exit_status(results: list[EngineResult]) -> int:
     failed = [r.engine for r in results if r.error or any(m.errors for m in r.measures)]
+    failed += [f"{r.engine} calendar feeds" for r in results
+               if r.feeds_error or (r.feeds is not None and not r.feeds.correct)]
     failed += [f"{r.engine} booking rush" for r in results
                if r.rush_error or (r.rush is not None and not r.rush.correct)]
     missed = [f"{r.engine} {m.route}" for r in results for m in r.measures if not m.meets_target()]

@@ -22,7 +22,12 @@ from portal.public.booking import booking_router
 from portal.public.routes import public_router
 from portal.sessions import AccountRedirect, DatabaseStore, account_redirect, session_config
 from portal.settings import Settings, load_settings
+from portal.staff.activities import activities_router as staff_activities_router
 from portal.staff.auth import auth_router as staff_auth_router
+from portal.staff.hubs import hubs_router as staff_hubs_router
+from portal.staff.meetings import meetings_router as staff_meetings_router
+from portal.staff.operations import operations_router as staff_operations_router
+from portal.staff.people import people_router as staff_people_router
 from portal.web import (
     STATIC_DIR,
     PageCache,
@@ -75,6 +80,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             calendar_router,
             account_router,
             staff_auth_router,
+            staff_operations_router,
+            staff_people_router,
+            staff_hubs_router,
+            staff_activities_router,
+            staff_meetings_router,
             healthz,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],

@@ -141,7 +141,7 @@ def parse_filters(params: Mapping[str, str], hub_slugs: set[str]) -> tuple[Filte
     if values["date_from"] and values["date_to"] and values["date_from"] > values["date_to"]:
         errors.by_field["to"] = gettext("The end date must not be before the start date.")
         values["date_to"] = None
-    query = text("q")
+    query = "".join(character for character in text("q") if character.isprintable())
     if len(query) > MAX_QUERY_LENGTH:
         errors.by_field["q"] = gettext("Search for at most %(max)s characters.", max=MAX_QUERY_LENGTH)
         query = ""

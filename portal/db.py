@@ -53,8 +53,14 @@ async def close_engine(engine: Engine) -> None:
 
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
-    """A transaction that writes: on SQLite take the write lock up front, one writer per process."""
+    """A transaction that writes: on SQLite take the write lock up front, one writer per process.
+
+    Inside another write_transaction() it joins the outer one (Piccolo nests by joining), so a use
+    case can compose service functions and its audit entry into one atomic change."""
     db = engine()
+    if db.current_transaction.get() is not None:
+        yield
+        return
     if isinstance(db, SQLiteEngine):
         async with _sqlite_writer:
             async with db.transaction(transaction_type=TransactionType.immediate):
@@ -111,9 +117,11 @@ def is_postgres() -> bool:
     return isinstance(engine(), PostgresEngine)
 
 
-def lock_clause(alias: str | None = None) -> str:
-    """Row lock for a read inside write_transaction(): PostgreSQL locks the row; SQLite's
-    IMMEDIATE transaction already holds the database's write lock."""
+def lock_clause(alias: str | None = None, shared: str | None = None) -> str:
+    """Row lock for a read inside write_transaction(): PostgreSQL locks the row (and share-locks
+    `shared`, a row it reads but must not see change); SQLite's IMMEDIATE transaction already
+    holds the database's write lock."""
     if not is_postgres():
         return ""
-    return f" FOR UPDATE OF {alias}" if alias else " FOR UPDATE"
+    clause = f" FOR UPDATE OF {alias}" if alias else " FOR UPDATE"
+    return clause + (f" FOR SHARE OF {shared}" if shared else "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from portal import db
+from portal import db, feeds
 from portal.booking import service
 from portal.booking.rules import LIVE
 from portal.links import Links
@@ -22,6 +22,7 @@ async def erase_family(family_id: int, now: datetime, links: Links) -> None:
             AccessRequest.family == family_id)
         await Member.delete().where(Member.family == family_id)
         await SignInCode.delete().where(SignInCode.family == family_id)
+        await feeds.revoke_token("family", family_id, now)
         await Family.update({
             Family.email: None, Family.name: "", Family.surname: "", Family.phone: "", Family.district: "",
             Family.session_epoch: Family.session_epoch + 1, Family.erased_at: now,

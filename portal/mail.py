@@ -48,6 +48,7 @@ class BookingMail:
     status: str  # pending | confirmed | waitlisted | declined | cancelled
     waiting_position: int | None = None
     neutral: bool = False  # a service of the separation area
+    message: str = ""  # a few words from the staff (an approval or a decline), shown as written
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,16 @@ def booking_mail(kind: BookingMailKind, language: str, booking: BookingMail, can
         )
 
 
+def staff_message(language: str, subject: str, body: str, hub_name: str, hub_phone: str,
+                  neutral: bool) -> MailMessage:
+    """A message the staff write to the families of a meeting or an activity. For the separation area
+    the subject is the neutral title, whatever the staff typed (DESIGN §5)."""
+    with using_language(language):
+        title = i18n.gettext(NEUTRAL_TITLE) if neutral else subject
+        title = " ".join(title.split())[:SUBJECT_LENGTH]
+        return _render("staff_message", title, body=body, hub_name=hub_name, hub_phone=hub_phone)
+
+
 def request_received(language: str, request: RequestMail) -> MailMessage:
     with using_language(language):
         title = _title(N_("Request received: %(activity)s"), request.activity_title, request.neutral)
@@ -200,3 +211,50 @@ def _environment() -> Environment:
     )
     env.install_gettext_callables(i18n.translate, i18n.translate_plural, newstyle=True)
     return env
+
+
+# -- what staff changed: a meeting cancelled, places reduced --------------------------------------
+
+_STAFF_NOTICES: dict[str, _Wording] = {
+    "meeting_cancelled": _Wording(
+        N_("Meeting cancelled: %(activity)s"),
+        N_("The hub has cancelled this meeting, and your booking for it is cancelled too."),
+        N_("You do not need to do anything. We are sorry for the inconvenience."),
+    ),
+    "date_cancelled": _Wording(
+        N_("Date cancelled: %(activity)s"),
+        N_("The hub has cancelled this date of the cycle. Your enrolment stays: the other dates do not change."),
+        N_("You do not need to do anything. We are sorry for the inconvenience."),
+    ),
+    "place_withdrawn": _Wording(
+        N_("Booking cancelled: %(activity)s"),
+        N_("The hub has had to reduce the places, and your booking has been cancelled."),
+        N_("We are sorry for the inconvenience. For other dates or activities, please call the hub."),
+    ),
+    "back_to_waiting_list": _Wording(
+        N_("Waiting list: %(activity)s"),
+        N_("The hub has had to reduce the places: your booking has gone back to the top of the waiting list."),
+        N_("If a place becomes free, your booking is the first to move up and we will write to you. "
+           "You do not need to do anything else."),
+    ),
+}
+StaffNoticeKind = Literal["meeting_cancelled", "date_cancelled", "place_withdrawn", "back_to_waiting_list"]
+
+
+def meeting_cancelled(language: str, booking: BookingMail, message: str, enrolment_kept: bool) -> MailMessage:
+    """A meeting was cancelled: the booking of a single meeting is cancelled with it; for a course
+    only that date is, and the enrolment stays. `booking.starts_at` is the cancelled meeting."""
+    return staff_notice("date_cancelled" if enrolment_kept else "meeting_cancelled", language, booking, message)
+
+
+def staff_notice(kind: StaffNoticeKind, language: str, booking: BookingMail, message: str) -> MailMessage:
+    """A change staff made to the family's booking, with the staff's own message (may be empty)."""
+    wording = _STAFF_NOTICES[kind]
+    with using_language(language):
+        title = _title(wording.subject, booking.activity_title, booking.neutral)
+        lead = i18n.gettext(wording.lead)
+        if kind == "back_to_waiting_list" and booking.waiting_position:
+            lead = i18n.gettext("The hub has had to reduce the places: your booking has gone back to the "
+                                "waiting list, as number %(position)s.", position=booking.waiting_position)
+        return _render("staff_notice", title, booking=booking, lead=lead, message=message.strip(),
+                       next_steps=i18n.gettext(wording.next_steps), when=_when(booking.starts_at))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections import OrderedDict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -13,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
 from litestar import Request, Response
 from litestar.datastructures import Cookie, MutableScopeHeaders
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
@@ -120,6 +121,16 @@ def safe_next(value: str | None) -> str | None:
         return None
     return value
 
+
+
+SLUG = re.compile(r"[a-z0-9-]{1,120}")
+
+
+def known_slug(slug: str) -> str:
+    """A slug as the portal writes them; anything else (NUL bytes, spaces…) is simply not found."""
+    if not SLUG.fullmatch(slug):
+        raise NotFoundException()
+    return slug
 
 
 class PageCache:

@@ -20,7 +20,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from portal import erasure, families, identity, sessions
+from portal import erasure, families, feeds, identity, sessions
 from portal.booking import listing
 from portal.catalogue import NotFound
 from portal.i18n import N_, current_language, gettext
@@ -30,6 +30,7 @@ from portal.web import render, safe_next
 FamilyId = NamedDependency[int]  # the signed-in family with a complete profile (see provide_family_id)
 PENDING = "sign_in"  # session key of a sign-in waiting for its code: {"email": ..., "next": ...}
 PENDING_EMAIL_CHANGE = "new_email"
+NEW_FEED_TOKEN = "feed_token"  # session key: a calendar token just made, shown once on the family page
 NOTICES = {
     "profilo": N_("Your details have been saved."),
     "componente-aggiunto": N_("The household member has been added."),
@@ -39,6 +40,7 @@ NOTICES = {
     "uscita": N_("You have signed out on this device."),
     "uscita-ovunque": N_("You have signed out on every device."),
     "eliminato": N_("Your account has been deleted: your bookings are cancelled and your data erased."),
+    "calendario-disattivato": N_("Your calendar address is turned off: calendars subscribed to it stop updating."),
 }
 
 
@@ -175,7 +177,31 @@ async def family_area(request: Request) -> Response:
     upcoming = [b for b in await listing.family_bookings(family_id) if b.live and not b.is_past(now)]
     return render(request, "public/account/family.html", profile=await families.profile(family_id),
                   members=await families.members(family_id), family_id=family_id, notice=_notice(request),
-                  bookings=upcoming, now=now)
+                  bookings=upcoming, now=now, **await _calendar_feed(request, family_id))
+
+
+async def _calendar_feed(request: Request, family_id: int) -> dict[str, Any]:
+    """The private feed's state; a token just made is shown this once (only its hash is kept)."""
+    token = request.session.pop(NEW_FEED_TOKEN, None)
+    context: dict[str, Any] = {"feed_status": await feeds.token_status("family", family_id)}
+    if token:
+        url = _settings(request).base_url + feeds.family_feed_path(token)
+        context.update(new_feed_url=url, new_feed_qr=feeds.qr_data_uri(feeds.webcal_url(url)))
+    return context
+
+
+@post("/famiglia/calendario")
+async def new_calendar_address(request: Request, family_id: FamilyId) -> Response:
+    """Make the family's private calendar address, or a new one (the old one then answers 404)."""
+    request.session[NEW_FEED_TOKEN] = await feeds.rotate_token("family", family_id, _settings(request).secret_key,
+                                                               _now())
+    return Redirect("/famiglia#calendario", status_code=303)
+
+
+@post("/famiglia/calendario/disattiva")
+async def turn_off_calendar_address(request: Request, family_id: FamilyId) -> Response:
+    await feeds.revoke_token("family", family_id, _now())
+    return Redirect("/famiglia?esito=calendario-disattivato#calendario", status_code=303)
 
 
 @get("/famiglia/profilo", guards=[require_family])
@@ -377,6 +403,7 @@ account_router = Router(
         sign_in_page, request_code, code_page, verify_code, link_page, use_link, sign_out,
         family_area, profile_page, save_profile, members_page, add_member, member_page, update_member,
         remove_member, sign_out_everywhere, delete_page, delete_account, download_data,
+        new_calendar_address, turn_off_calendar_address,
         email_page, request_email_change, email_code_page, confirm_email_change, email_link_page, use_email_link,
     ],
     dependencies={"family_id": Provide(provide_family_id)},

@@ -17,7 +17,7 @@ from portal.catalogue import NotFound
 from portal.i18n import gettext
 from portal.sessions import provide_family_id
 from portal.tables import Member
-from portal.web import render
+from portal.web import known_slug, render
 
 NO_STORE = {"cache-control": "no-store"}
 
@@ -42,7 +42,7 @@ def _member_ids(raw: list[str]) -> list[int]:
 
 async def _target(slug: str, meeting: int | None) -> service.Target:
     try:
-        return await service.find_target(slug, meeting)
+        return await service.find_target(known_slug(slug), meeting)
     except NotFound:
         raise NotFoundException() from None
 
@@ -65,7 +65,7 @@ async def _refused(request: Request, slug: str, refusal: BookingRefused) -> Resp
 async def choose(request: Request, slug: FromPath[str], incontro: FromQuery[str | None] = None) -> Response:
     family = await provide_family_id(request)  # signed in, with a complete profile
     try:
-        page = await catalogue.activity_page(slug, _now())
+        page = await catalogue.activity_page(known_slug(slug), _now())
     except NotFound:
         raise NotFoundException() from None
     if page.card.access == "request":
@@ -203,7 +203,7 @@ async def access_request_send(request: Request, slug: FromPath[str]) -> Response
 
 async def _requestable(slug: str) -> dict:
     try:
-        return await access_requests.requestable_activity(slug)
+        return await access_requests.requestable_activity(known_slug(slug))
     except NotFound:
         raise NotFoundException() from None
 

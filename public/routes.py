@@ -12,7 +12,7 @@ from litestar.plugins.htmx import HTMXRequest
 
 from portal import catalogue
 from portal.taxonomy import AREA_BY_SLUG, SERVICES
-from portal.web import render
+from portal.web import known_slug, render
 
 
 def _partial(request: HTMXRequest) -> bool:
@@ -50,6 +50,8 @@ async def area(request: HTMXRequest, slug: FromPath[str]) -> Response:
 
 @get("/poli/{slug:str}")
 async def hub(request: HTMXRequest, slug: FromPath[str]) -> Response:
+    known_slug(slug)
+
     async def produce() -> Response:
         try:
             found = await catalogue.hub_by_slug(slug)
@@ -62,6 +64,8 @@ async def hub(request: HTMXRequest, slug: FromPath[str]) -> Response:
 
 @get("/attivita/{slug:str}")
 async def activity(request: Request, slug: FromPath[str]) -> Response:
+    known_slug(slug)
+
     async def produce() -> Response:
         try:
             page = await catalogue.activity_page(slug, datetime.now(timezone.utc))

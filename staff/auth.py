@@ -8,7 +8,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.response import Redirect
 
-from portal import sessions, staff_access
+from portal import hubs_admin, sessions, staff_access
 from portal.sessions import require_staff
 from portal.web import render, safe_next
 
@@ -49,7 +49,7 @@ async def logout(request: Request) -> Response:
 @get("/staff/", guards=[require_staff])
 async def home(request: Request) -> Response:
     staff = await sessions.current_staff(request)
-    return render(request, "staff/home.html", staff=staff)
+    return render(request, "staff/home.html", staff=staff, overview=await hubs_admin.overview(staff, _now()))
 
 
 auth_router = Router(path="/", route_handlers=[login_page, login, logout, home],

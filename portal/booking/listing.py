@@ -14,10 +14,12 @@ from portal.tables import Booking, BookingParticipant, Meeting, Member
 _SELECT = (
     "SELECT b.id, b.code, b.status, b.seats, b.activity, b.meeting, b.created_at, a.title, a.slug, a.format,"
     " a.access, a.cancellation_hours, h.name AS hub_name, h.phone AS hub_phone, h.address AS hub_address,"
-    " (SELECT MIN(m.starts_at) FROM meeting m WHERE m.status = 'scheduled'"
+    " (SELECT MIN(m.starts_at) FROM meeting m WHERE m.status = 'scheduled' AND (m.private_booking IS NULL"
+    "  OR m.private_booking = b.id)"  # a private meeting counts for its own booking only
     "  AND ((b.meeting IS NOT NULL AND m.id = b.meeting) OR (b.meeting IS NULL AND m.activity = b.activity)))"
     "  AS starts_at,"
-    " (SELECT MAX(m.ends_at) FROM meeting m WHERE m.status = 'scheduled'"
+    " (SELECT MAX(m.ends_at) FROM meeting m WHERE m.status = 'scheduled' AND (m.private_booking IS NULL"
+    "  OR m.private_booking = b.id)"
     "  AND ((b.meeting IS NOT NULL AND m.id = b.meeting) OR (b.meeting IS NULL AND m.activity = b.activity)))"
     "  AS ends_at"
     " FROM booking b JOIN activity a ON a.id = b.activity JOIN hub h ON h.id = a.hub"

@@ -15,13 +15,14 @@ CANCELLABLE = ("confirmed", "waitlisted", "promoted", "pending", "reminder")
 
 
 async def booking_changed(booking_id: int, kind: str, now: datetime, links: Links,
-                          meeting_id: int | None = None) -> None:
-    """Mail the family about its booking; a reminder names the meeting it reminds of."""
+                          meeting_id: int | None = None, message: str = "") -> None:
+    """Mail the family about its booking; a reminder names the meeting it reminds of; `message` is
+    what the staff wrote with a decision."""
     details = await booking_details(booking_id, meeting_id)
     if details is None:
         return
     await send(MailContext.of(details), kind, details["code"], details["status"], await waiting_position(details),
-               now, links)
+               now, links, message)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class MailContext:
 
 
 async def send(context: MailContext, kind: str, code: str, status: str, position: int | None, now: datetime,
-               links: Links) -> None:
+               links: Links, message: str = "") -> None:
     if not context.email:
         return
     message = mail.booking_mail(
@@ -54,7 +55,7 @@ async def send(context: MailContext, kind: str, code: str, status: str, position
         mail.BookingMail(
             code=code, activity_title=context.title, hub_name=context.hub_name, hub_address=context.hub_address,
             hub_phone=context.hub_phone, starts_at=context.starts_at, place=context.place, status=status,
-            waiting_position=position, neutral=context.neutral,
+            waiting_position=position, neutral=context.neutral, message=message,
         ),
         links.cancel_booking(code) if kind in CANCELLABLE else None,
     )
@@ -83,8 +84,10 @@ async def booking_details(booking_id: int, meeting_id: int | None = None) -> dic
         " FROM booking b JOIN family f ON f.id = b.family JOIN activity a ON a.id = b.activity"
         " JOIN service s ON s.id = a.service JOIN area ar ON ar.id = s.area JOIN hub h ON h.id = a.hub"
         " LEFT JOIN meeting m ON m.id = COALESCE({}, b.meeting, (SELECT m2.id FROM meeting m2"
-        " WHERE m2.activity = a.id AND m2.status = 'scheduled' ORDER BY m2.starts_at LIMIT 1))"
-        " WHERE b.id = {}", meeting_id, booking_id)
+        " WHERE m2.activity = a.id AND m2.status = 'scheduled'"
+        " AND (m2.private = {} OR m2.private_booking = b.id)"  # never another family's private meeting
+        " ORDER BY m2.starts_at LIMIT 1))"
+        " WHERE b.id = {}", meeting_id, False, booking_id)
     if not rows:
         return None
     row = rows[0]

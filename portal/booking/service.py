@@ -217,7 +217,8 @@ async def _lock_seats(target: Target) -> tuple[int, int]:
     else:
         rows = await Meeting.raw(
             "SELECT COALESCE(m.capacity, a.capacity) AS capacity, m.seats_taken FROM meeting m"
-            " JOIN activity a ON a.id = m.activity WHERE m.id = {}" + db.lock_clause("m"), target.meeting_id)
+            " JOIN activity a ON a.id = m.activity WHERE m.id = {}" + db.lock_clause("m", shared="a"),
+            target.meeting_id)
     return rows[0]["capacity"], rows[0]["seats_taken"]
 
 
@@ -253,7 +254,8 @@ async def _live_booking(family_id: int, target: Target) -> dict | None:
 
 
 async def _insert_booking(family_id: int, target: Target, status: str, seats: int,
-                          chosen: list[Participant], now: datetime) -> tuple[int, str]:
+                          chosen: list[Participant], now: datetime, actor: str | None = None) -> tuple[int, str]:
+    """Insert the booking, its participants and its first event (by the family, or by `actor`: staff)."""
     code = new_code()
     joined_at = max(now, datetime.now(timezone.utc))  # read under the lock: the list's order is the lock's
     rows = await Booking.insert(Booking(
@@ -263,7 +265,7 @@ async def _insert_booking(family_id: int, target: Target, status: str, seats: in
     booking_id = rows[0]["id"]
     await BookingParticipant.insert(*(BookingParticipant(booking=booking_id, member=p.member_id) for p in chosen))
     await BookingEvent.insert(BookingEvent(booking=booking_id, from_status=None, to_status=status,
-                                           actor=f"family:{family_id}", note="", at=now))
+                                           actor=actor or f"family:{family_id}", note="", at=now))
     return booking_id, code
 
 
@@ -288,7 +290,8 @@ async def _target_of(booking: dict) -> Target:
     if booking["meeting"] is None:
         first = await Meeting.select(Meeting.starts_at).where(
             (Meeting.activity == activity["id"]) & (Meeting.status == "scheduled")).order_by(Meeting.starts_at).first()
-        return Target(activity, None, first["starts_at"])
+        # a direct enrolment (portal.booking.staff) may have no meeting yet: its deadline is now
+        return Target(activity, None, first["starts_at"] if first else datetime.now(timezone.utc))
     meeting = await Meeting.select(Meeting.starts_at).where(Meeting.id == booking["meeting"]).first()
     return Target(activity, booking["meeting"], meeting["starts_at"])
 

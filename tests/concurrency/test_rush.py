@@ -70,7 +70,7 @@ async def test_control_a_naive_read_then_write_overbooks(rush, monkeypatch, migr
         await asyncio.sleep(0.05)
         return capacity, taken
 
-    monkeypatch.setattr(db, "lock_clause", lambda alias=None: "")
+    monkeypatch.setattr(db, "lock_clause", lambda *args, **kwargs: "")
     monkeypatch.setattr(service, "_lock_seats", read_without_lock)
     await book_all(meeting, families[:60])
     confirmed = await Booking.count().where((Booking.meeting == meeting) & (Booking.status == "confirmed"))

@@ -200,3 +200,10 @@ async def test_first_visit_transfers_under_250_kb_compressed(client, catalogue):
         total += len(gzip.compress(response.content)) if wire else len(response.content)
     assert any("bootstrap-italia" in url for url in urls) and any("htmx" in url for url in urls)
     assert total < 250_000, f"{total} bytes"
+
+
+@pytest.mark.parametrize("path", ["/poli/%00", "/attivita/%00", "/attivita/%00/prenota", "/?q=%00abc",
+                                  "/attivita/a%20b", "/aree/%00"])
+async def test_odd_characters_never_reach_the_database(client, catalogue, path):
+    response = await client.get(path)
+    assert response.status_code in (200, 303, 404)
