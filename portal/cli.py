@@ -100,6 +100,21 @@ async def create_staff(settings: Settings, email: str, name: str, role: str, hub
         await db.close_engine(engine)
 
 
+async def create_demo_admin() -> None:
+    """A demo administrator with a random password, printed once, so the staff area can be tried."""
+    import secrets
+    from datetime import datetime, timezone
+
+    from portal import staff_access
+    from portal.tables import StaffUser
+
+    if await StaffUser.exists():
+        return
+    email, password = "admin@poli-famiglie.example.it", secrets.token_urlsafe(12)
+    await staff_access.create_staff(email, "Amministratore demo", "admin", password, datetime.now(timezone.utc))
+    print(f"portal: demo staff sign-in at /staff/accedi: {email} / {password} (shown only now)")
+
+
 async def run_mail_worker(settings: Settings) -> None:
     import signal
 
@@ -131,5 +146,6 @@ async def load_demo(settings: Settings, scale: int, if_empty: bool) -> None:
             return
         summary = await demo.load_demo(datetime.now(timezone.utc), scale=scale)
         print(f"portal: demo loaded: {summary}")
+        await create_demo_admin()
     finally:
         await db.close_engine(engine)
