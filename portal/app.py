@@ -20,14 +20,17 @@ from portal.links import Links
 from portal.public.account import account_router
 from portal.public.booking import booking_router
 from portal.public.routes import public_router
+from portal.public.solidarity import solidarity_router
 from portal.sessions import AccountRedirect, DatabaseStore, account_redirect, session_config
 from portal.settings import Settings, load_settings
 from portal.staff.activities import activities_router as staff_activities_router
+from portal.staff.audit import audit_router as staff_audit_router
 from portal.staff.auth import auth_router as staff_auth_router
 from portal.staff.hubs import hubs_router as staff_hubs_router
 from portal.staff.meetings import meetings_router as staff_meetings_router
 from portal.staff.operations import operations_router as staff_operations_router
 from portal.staff.people import people_router as staff_people_router
+from portal.staff.solidarity import solidarity_router as staff_solidarity_router
 from portal.web import (
     STATIC_DIR,
     PageCache,
@@ -79,12 +82,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             booking_router,
             calendar_router,
             account_router,
+            solidarity_router,
             staff_auth_router,
             staff_operations_router,
             staff_people_router,
             staff_hubs_router,
             staff_activities_router,
             staff_meetings_router,
+            staff_audit_router,
+            staff_solidarity_router,
             healthz,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],

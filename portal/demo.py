@@ -17,6 +17,7 @@ from piccolo.table import Table
 from portal import db
 from portal.demo_data import (
     FRI,
+    HELP_KINDS,
     HORIZON_WEEKS,
     HUBS,
     MON,
@@ -29,7 +30,7 @@ from portal.demo_data import (
     extra_hub,
 )
 from portal.i18n import ROME
-from portal.tables import Activity, Area, Hub, Meeting, Service
+from portal.tables import Activity, Area, HelpKind, Hub, Meeting, Service
 from portal.taxonomy import AREAS, SERVICES
 
 SEED = 20261126
@@ -282,6 +283,9 @@ async def load_demo(now: datetime, scale: int = 1) -> DemoSummary:
             [activity_row(activity, service_ids, hub_ids, now) for activity in plan.activities],
         )
         await insert_all(Meeting, meeting_rows(plan.activities, activity_ids, now))
+        if not await HelpKind.exists():
+            await HelpKind.insert(*(HelpKind(name=name, active=True, position=position)
+                                    for position, name in enumerate(HELP_KINDS)))
         await db.bump_revision()
     return DemoSummary(hubs=len(plan.hubs), activities=len(plan.activities), meetings=plan.meeting_count)
 

@@ -636,3 +636,9 @@ OFFERS = (
     Offer("cucina", 1, SAT, "10:00", 1, fill="full"),
     Offer("cucina", 3, SAT, "10:00", 2),
 )
+
+
+HELP_KINDS = (  # the kinds of solidarity help the hubs' staff start from (they can change the list)
+    "Accoglienza dopo la scuola", "Accompagnamento a scuola o alle attività", "Aiuto nei compiti",
+    "Weekend di affido familiare informale", "Aiuto con le pratiche", "Compagnia e ascolto",
+)

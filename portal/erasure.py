@@ -8,7 +8,7 @@ from portal import db, feeds
 from portal.booking import service
 from portal.booking.rules import LIVE
 from portal.links import Links
-from portal.tables import AccessRequest, Booking, Family, Member, SignInCode
+from portal.tables import AccessRequest, Booking, Family, Member, SignInCode, SolidarityOffer
 
 
 async def erase_family(family_id: int, now: datetime, links: Links) -> None:
@@ -20,6 +20,9 @@ async def erase_family(family_id: int, now: datetime, links: Links) -> None:
         await AccessRequest.update({AccessRequest.status: "closed", AccessRequest.note: "",
                                     AccessRequest.preferred_times: "", AccessRequest.updated_at: now}).where(
             AccessRequest.family == family_id)
+        await SolidarityOffer.update({SolidarityOffer.status: "closed", SolidarityOffer.presentation: "",
+                                      SolidarityOffer.other_help: "", SolidarityOffer.updated_at: now}).where(
+            SolidarityOffer.family == family_id)
         await Member.delete().where(Member.family == family_id)
         await SignInCode.delete().where(SignInCode.family == family_id)
         await feeds.revoke_token("family", family_id, now)

@@ -18,7 +18,16 @@ from typing import Any
 from portal import db, identity
 from portal.catalogue import NotFound
 from portal.i18n import LANGUAGES, N_, ROME, gettext
-from portal.tables import AccessRequest, Booking, BookingEvent, BookingParticipant, Family, Hub, Member
+from portal.tables import (
+    AccessRequest,
+    Booking,
+    BookingEvent,
+    BookingParticipant,
+    Family,
+    Hub,
+    Member,
+    SolidarityOffer,
+)
 
 NAME_LENGTH = 100  # Family.name, Family.surname
 FIRST_NAME_LENGTH = 60  # Member.first_name
@@ -326,13 +335,19 @@ async def export(family_id: int, now: datetime | None = None) -> dict:
         booking["participants"] = [row["member"] for row in participants if row["booking"] == booking["id"]]
         booking["history"] = [{key: value for key, value in row.items() if key != "booking"}
                               for row in events if row["booking"] == booking["id"]]
+    staff_only = ("confidential_notes", "assigned_staff", "staff_notes")  # the hub's working notes stay there
     requests = await AccessRequest.select(
-        *AccessRequest.all_columns(), AccessRequest.activity.title.as_alias("activity_title"),
+        *AccessRequest.all_columns(exclude=[AccessRequest.confidential_notes, AccessRequest.assigned_staff]),
+        AccessRequest.activity.title.as_alias("activity_title"),
     ).where(AccessRequest.family == family_id).order_by(AccessRequest.id)
+    offers = await SolidarityOffer.select(*SolidarityOffer.all_columns(exclude=[SolidarityOffer.staff_notes])).where(
+        SolidarityOffer.family == family_id).order_by(SolidarityOffer.id)
+    assert not any(key in row for row in requests + offers for key in staff_only)
     return _plain({
         "exported_at": now or datetime.now(timezone.utc),
         "family": {key: value for key, value in family.items() if key != "session_epoch"},
         "members": household,
         "bookings": bookings,
         "access_requests": requests,
+        "solidarity_offers": offers,
     })

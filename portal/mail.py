@@ -137,7 +137,7 @@ def using_language(language: str) -> Iterator[None]:
 def sign_in_code(language: str, code: str, link: str, minutes_valid: int) -> MailMessage:
     with using_language(language):
         subject = i18n.gettext("Your sign-in code")
-        return _render("sign_in_code", subject, code=code, link=link, minutes_valid=minutes_valid)
+        return render("sign_in_code", subject, code=code, link=link, minutes_valid=minutes_valid)
 
 
 def booking_mail(kind: BookingMailKind, language: str, booking: BookingMail, cancel_link: str | None) -> MailMessage:
@@ -152,7 +152,7 @@ def booking_mail(kind: BookingMailKind, language: str, booking: BookingMail, can
         if kind == "waitlisted" and booking.waiting_position:
             lead = i18n.gettext("The activity is full: you are number %(position)s on the waiting list.",
                                 position=booking.waiting_position)
-        return _render(
+        return render(
             "booking", title, booking=booking, lead=lead, next_steps=i18n.gettext(wording.next_steps),
             when=_when(booking.starts_at), cancel_link=cancel_link if kind in _LINK_KINDS else None,
         )
@@ -165,13 +165,13 @@ def staff_message(language: str, subject: str, body: str, hub_name: str, hub_pho
     with using_language(language):
         title = i18n.gettext(NEUTRAL_TITLE) if neutral else subject
         title = " ".join(title.split())[:SUBJECT_LENGTH]
-        return _render("staff_message", title, body=body, hub_name=hub_name, hub_phone=hub_phone)
+        return render("staff_message", title, body=body, hub_name=hub_name, hub_phone=hub_phone)
 
 
 def request_received(language: str, request: RequestMail) -> MailMessage:
     with using_language(language):
         title = _title(N_("Request received: %(activity)s"), request.activity_title, request.neutral)
-        return _render("request_received", title, request=request)
+        return render("request_received", title, request=request)
 
 
 def _wording(kind: str, status: str) -> _Wording:
@@ -190,7 +190,8 @@ def _when(starts_at: datetime | None) -> str | None:
     return i18n.format_datetime(starts_at, DATE_FORMAT) if starts_at else None
 
 
-def _render(name: str, title: str, **context: object) -> MailMessage:
+def render(name: str, title: str, **context: object) -> MailMessage:
+    """A mail from its pair of templates under templates/mail/ (plain text and HTML), in the current language."""
     context = dict(context, title=title, language=i18n.current_language())
     text = _environment().get_template(f"mail/{name}.txt").render(context)
     html = _environment().get_template(f"mail/{name}.html").render(context)
@@ -256,5 +257,5 @@ def staff_notice(kind: StaffNoticeKind, language: str, booking: BookingMail, mes
         if kind == "back_to_waiting_list" and booking.waiting_position:
             lead = i18n.gettext("The hub has had to reduce the places: your booking has gone back to the "
                                 "waiting list, as number %(position)s.", position=booking.waiting_position)
-        return _render("staff_notice", title, booking=booking, lead=lead, message=message.strip(),
+        return render("staff_notice", title, booking=booking, lead=lead, message=message.strip(),
                        next_steps=i18n.gettext(wording.next_steps), when=_when(booking.starts_at))

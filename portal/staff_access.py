@@ -19,7 +19,7 @@ from portal.tables import Activity, Hub, StaffActivity, StaffHub, StaffUser
 ROLES = ("admin", "coordinator", "operator")
 ROLE_LABELS = {"admin": N_("Administrator"), "coordinator": N_("Hub coordinator"), "operator": N_("Operator")}
 OPERATOR_ACTIONS = frozenset({"roster", "attendance", "waiting_list"})
-ADMIN_ONLY_ACTIONS = frozenset({"manage_staff", "create_hub"})
+ADMIN_ONLY_ACTIONS = frozenset({"manage_staff", "create_hub", "audit"})
 LOGIN_LIMIT_PER_EMAIL = (5, 15 * 60)
 LOGIN_LIMIT_PER_IP = (30, 15 * 60)
 MIN_PASSWORD_LENGTH = 12

@@ -280,8 +280,79 @@ class FeedToken(Table):
     last_fetched_at = Timestamptz(null=True, default=None)
 
 
+class HelpKind(Table):
+    """A kind of solidarity help (after-school hosting, accompanying, homework help...): a list staff maintain."""
+
+    name = Varchar(length=100)
+    active = Boolean(default=True)
+    position = SmallInt(default=0)
+
+
+class SolidarityOffer(Table):
+    """What a volunteer family offers, when and where; one hub's staff review it (DESIGN §3).
+
+    Lists are small comma-separated texts: weekdays "1,3,5" (ISO), time bands "morning,afternoon",
+    districts "Municipalità 1|Municipalità 2" (a bar: names may hold commas), languages "it,en"."""
+
+    family = ForeignKey(references=Family, null=False, on_delete=OnDelete.cascade, index=True)
+    hub = ForeignKey(references=Hub, null=False, on_delete=OnDelete.restrict, index=True)
+    status = Varchar(length=10, default="new")  # new | interview | active | paused | closed
+    weekdays = Varchar(length=20)
+    time_bands = Varchar(length=40)
+    districts = Varchar(length=1000)
+    languages = Varchar(length=60)
+    hosts_children = Boolean(default=False)
+    presentation = Varchar(length=500)
+    other_help = Varchar(length=200)  # free text: no sensitive details (DESIGN §5)
+    interview_at = Timestamptz(null=True, default=None)
+    activated_at = Timestamptz(null=True, default=None)
+    staff_notes = Text()  # confidential: the hub's staff only
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class OfferHelpKind(Table):
+    offer = ForeignKey(references=SolidarityOffer, null=False, on_delete=OnDelete.cascade, index=True)
+    kind = ForeignKey(references=HelpKind, null=False, on_delete=OnDelete.restrict)
+
+
+class Need(Table):
+    """A family's need of help, recorded by staff: from its access request, or by hand with a contact."""
+
+    hub = ForeignKey(references=Hub, null=False, on_delete=OnDelete.restrict, index=True)
+    kind = ForeignKey(references=HelpKind, null=False, on_delete=OnDelete.restrict)
+    weekdays = Varchar(length=20)
+    time_bands = Varchar(length=40)
+    district = Varchar(length=120)
+    language = Varchar(length=5)
+    access_request = ForeignKey(references=AccessRequest, null=True, default=None, on_delete=OnDelete.set_null)
+    family = ForeignKey(references=Family, null=True, default=None, on_delete=OnDelete.set_null, index=True)
+    contact_name = Varchar(length=100)  # by hand: a family the hub knows
+    contact_phone = Varchar(length=30)
+    contact_email = Varchar(length=254)
+    status = Varchar(length=10, default="open")  # open | matched | closed
+    staff_notes = Text()
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class Match(Table):
+    """A volunteer's offer matched to a need; each side reads only what staff chose to share."""
+
+    offer = ForeignKey(references=SolidarityOffer, null=False, on_delete=OnDelete.cascade, index=True)
+    need = ForeignKey(references=Need, null=False, on_delete=OnDelete.cascade, index=True)
+    start_date = Date(null=True, default=None)
+    status = Varchar(length=10, default="proposed")  # proposed | accepted | ongoing | ended
+    shared_with_volunteer = Varchar(length=600)
+    shared_with_family = Varchar(length=600)
+    follow_up_notes = Text()
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    ended_at = Timestamptz(null=True, default=None)
+
+
 TABLES = [
     Area, Service, Hub, Activity, Meeting, Revision, Family, Member, SignInCode, Throttle, WebSession,
     Booking, BookingParticipant, BookingEvent, AccessRequest, Outbox, Reminder, StaffUser, StaffHub,
-    StaffActivity, Attendance, AuditEntry, FeedToken,
+    StaffActivity, Attendance, AuditEntry, FeedToken, HelpKind, SolidarityOffer, OfferHelpKind, Need, Match,
 ]

@@ -1,4 +1,4 @@
-"""Staff sign-in (separate from families'), sign-out, and the staff area's home."""
+"""Staff sign-in (separate from families'), sign-out, and the staff area's home (the dashboard)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.response import Redirect
 
-from portal import hubs_admin, sessions, staff_access
+from portal import dashboard, sessions, staff_access
 from portal.sessions import require_staff
 from portal.web import render, safe_next
 
@@ -49,7 +49,8 @@ async def logout(request: Request) -> Response:
 @get("/staff/", guards=[require_staff])
 async def home(request: Request) -> Response:
     staff = await sessions.current_staff(request)
-    return render(request, "staff/home.html", staff=staff, overview=await hubs_admin.overview(staff, _now()))
+    found = await dashboard.build(staff, _now())
+    return render(request, "staff/home.html", staff=staff, dashboard=found, overview=found.scope)
 
 
 auth_router = Router(path="/", route_handlers=[login_page, login, logout, home],

@@ -1,7 +1,8 @@
 """What staff change on seats, through the same path as families: transaction → lock → count → decide →
 write → queue mail. Seats taken never exceed capacity (DESIGN §4.1): where staff need a place the list
 does not give, they raise the capacity explicitly, with a reason in the audit log, in the same
-transaction. Authorization is the caller's (portal.operations); these functions take the actor."""
+transaction. Every change staff make here is written to the audit log in its transaction.
+Authorization is the caller's (portal.operations); these functions take the actor."""
 
 from __future__ import annotations
 
@@ -79,6 +80,9 @@ async def book_for_family(target: Target, family_id: int, member_ids: list[int],
         booking_id, code = await _insert_booking(family_id, target, status, seats, chosen, now, actor=actor)
         if status in HOLDING_SEATS:
             await _add_taken(target, seats)
+        await audit.record(actor, "booking.staff_create", "booking", booking_id, reason, {
+            "code": code, "status": status, "seats": seats, "family": family_id, "activity": target.activity_id,
+            "meeting": target.meeting_id}, now)
         await db.bump_revision()
         await notices.booking_changed(booking_id, status, now, links)
         return await _result({"id": booking_id, "code": code, "status": status, "seats": seats,
@@ -157,6 +161,8 @@ async def decide_pending(booking_id: int, approve: bool, actor: str, now: dateti
         if not approve:
             await _add_taken(target, -booking["seats"])
             promoted = await promote_waiting_list(target, now, links)
+        await audit.record(actor, "booking.approve" if approve else "booking.decline", "booking", booking_id,
+                           message, {"seats": booking["seats"], "promoted": promoted}, now)
         await db.bump_revision()
         await notices.booking_changed(booking_id, "confirmed" if approve else "declined", now, links,
                                       message=message)

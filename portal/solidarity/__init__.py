@@ -1,0 +1,1 @@
+"""Family solidarity: volunteer families' offers, staff review, needs, matching and its report."""
