@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
@@ -135,11 +136,13 @@ def known_slug(slug: str) -> str:
 
 class PageCache:
     """Rendered pages keyed by the catalogue's revision: a page is reused only while no seat or
-    activity has changed since it was rendered, so free places are never stale."""
+    activity has changed since it was rendered, so free places are never stale. Requests that
+    miss together wait for one rendering instead of each running the same queries."""
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
         self.pages: OrderedDict[tuple, tuple[int, bytes, dict[str, str]]] = OrderedDict()
+        self.rendering: dict[tuple, asyncio.Future] = {}
 
     async def response(self, request: Request, produce: Callable[[], Awaitable[Response]]) -> Response:
         revision = await db.current_revision()
@@ -148,14 +151,22 @@ class PageCache:
         key = (revision, minute, i18n.current_language(), request.url.path, request.url.query, partial)
         cached = self.pages.get(key)
         if cached is None:
-            response = await produce()
-            cached = (response.status_code, response.content, dict(response.headers))
-            self.pages[key] = cached
-            if len(self.pages) > self.size:
-                self.pages.popitem(last=False)
+            if key not in self.rendering:
+                self.rendering[key] = asyncio.ensure_future(self._render(key, produce))
+            cached = await asyncio.shield(self.rendering[key])
         status_code, content, headers = cached
         return Response(content=content, status_code=status_code, media_type="text/html",
                         headers={**headers, "vary": "HX-Request"})
+
+    async def _render(self, key: tuple, produce: Callable[[], Awaitable[Response]]) -> tuple:
+        try:
+            response = await produce()
+            self.pages[key] = (response.status_code, response.content, dict(response.headers))
+            if len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+            return self.pages[key]
+        finally:
+            del self.rendering[key]
 
 
 # -- language and headers ------------------------------------------------------------------

@@ -207,3 +207,23 @@ async def test_first_visit_transfers_under_250_kb_compressed(client, catalogue):
 async def test_odd_characters_never_reach_the_database(client, catalogue, path):
     response = await client.get(path)
     assert response.status_code in (200, 303, 404)
+
+
+async def test_requests_that_miss_the_cache_together_share_one_rendering(client, catalogue, monkeypatch):
+    import asyncio
+
+    from portal import catalogue as catalogue_module
+
+    searches = 0
+    original = catalogue_module.search
+
+    async def counted(filters, now):
+        nonlocal searches
+        searches += 1
+        await asyncio.sleep(0.05)
+        return await original(filters, now)
+
+    monkeypatch.setattr(catalogue_module, "search", counted)
+    responses = await asyncio.gather(*(client.get("/?area=solidarieta&day=1") for _ in range(10)))
+    assert {response.status_code for response in responses} == {200}
+    assert searches <= 2  # one rendering (two if the minute turns meanwhile), not ten
