@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -89,3 +91,15 @@ async def phone(chromium_path):
         page = await context.new_page()
         yield page
         await browser.close()
+
+
+async def mailed_code(mailbox, email: str) -> str:
+    """The sign-in code the portal mailed to `email`, read from the test SMTP server."""
+    for _ in range(100):
+        for message in reversed(mailbox.messages):
+            if message["To"] == email:
+                found = re.search(r"\b(\d{6})\b", message.get_body(("plain",)).get_content())
+                if found:
+                    return found.group(1)
+        await asyncio.sleep(0.2)
+    raise AssertionError("no sign-in code arrived")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from tests import factories
+from tests.browser.conftest import mailed_code
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
 EMAIL = "giulia@example.it"
@@ -24,17 +23,6 @@ async def course(empty_db):
     first = datetime.now(timezone.utc) + timedelta(days=14)
     for week in range(4):
         await factories.meeting(activity, first + timedelta(weeks=week))
-
-
-async def mailed_code(mailbox, email: str) -> str:
-    for _ in range(100):
-        for message in reversed(mailbox.messages):
-            if message["To"] == email:
-                found = re.search(r"\b(\d{6})\b", message.get_body(("plain",)).get_content())
-                if found:
-                    return found.group(1)
-        await asyncio.sleep(0.2)
-    raise AssertionError("no sign-in code arrived")
 
 
 async def test_sign_in_add_a_child_book_a_course_and_cancel(server, phone, mailbox, course):

@@ -6,7 +6,7 @@ import pytest
 
 from portal.tables import HelpKind, SolidarityOffer
 from tests import factories
-from tests.browser.test_family_booking import mailed_code
+from tests.browser.conftest import mailed_code
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
 EMAIL = "solidale@example.it"

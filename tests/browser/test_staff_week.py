@@ -3,7 +3,6 @@ coordinator marks the child present at the first meeting (HTMX), which a reload 
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import datetime, timedelta
 
@@ -13,7 +12,7 @@ from babel import dates
 from portal.i18n import ROME
 from portal.tables import Activity, Attendance, Booking, BookingParticipant, Meeting
 from tests import factories
-from tests.browser.conftest import CHROMIUM_FLAGS
+from tests.browser.conftest import CHROMIUM_FLAGS, mailed_code
 from tests.web.staff_signin import PASSWORD, staff_member
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
@@ -44,17 +43,6 @@ async def desk(chromium_path):
         page = await context.new_page()
         yield page
         await browser.close()
-
-
-async def mailed_code(mailbox, email: str) -> str:
-    for _ in range(100):
-        for message in reversed(mailbox.messages):
-            if message["To"] == email:
-                found = re.search(r"\b(\d{6})\b", message.get_body(("plain",)).get_content())
-                if found:
-                    return found.group(1)
-        await asyncio.sleep(0.2)
-    raise AssertionError("no sign-in code arrived")
 
 
 def shown_day(day) -> str:
