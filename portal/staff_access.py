@@ -158,6 +158,25 @@ async def visible_activity_ids(staff: Staff) -> set[int] | None:
     return set(staff.activity_ids)
 
 
+async def visible_hubs(staff: Staff) -> list[dict]:
+    """The hubs one may see, by name: the choices of a staff list's hub filter."""
+    visible = await visible_hub_ids(staff)
+    query = Hub.select(Hub.id, Hub.name)
+    if visible is not None:
+        query = query.where(Hub.id.is_in(list(visible) or [0]))
+    return await query.order_by(Hub.name)
+
+
+async def listed_hub_ids(staff: Staff, hub_id: int | None) -> list[int] | None:
+    """The hubs a staff list covers: the one asked for (NotFound outside one's scope), else every
+    hub one may see; None means every hub (an administrator)."""
+    if hub_id is not None:
+        await hub_in_scope(staff, hub_id)
+        return [hub_id]
+    visible = await visible_hub_ids(staff)
+    return None if visible is None else (list(visible) or [0])
+
+
 async def hub_in_scope(staff: Staff, hub_id: int) -> dict:
     """The hub, if this staff member may see it; otherwise it does not exist for them."""
     hub = await Hub.select().where(Hub.id == hub_id).first()

@@ -16,8 +16,14 @@ from typing import Any
 from portal.families import FormErrors
 from portal.i18n import ROME, gettext
 from portal.operations import exports, sheets
-from portal.staff_access import Staff, authorize, hub_in_scope, visible_activity_ids, visible_hub_ids
-from portal.tables import Activity, Attendance, Booking, Hub, Meeting
+from portal.staff_access import (
+    Staff,
+    authorize,
+    hub_in_scope,
+    visible_activity_ids,
+    visible_hubs,
+)
+from portal.tables import Activity, Attendance, Booking, Meeting
 
 SMALL = 5  # counts of people below this are shown as "<5" to funders
 MAX_DAYS = 3 * 366
@@ -191,11 +197,7 @@ async def _waiting(meeting_ids: list[int], activity_ids: list[int]) -> tuple[dic
 async def hubs(staff: Staff) -> list[dict]:
     """The hubs a report may be limited to."""
     authorize(staff, "reports")
-    visible = await visible_hub_ids(staff)
-    query = Hub.select(Hub.id, Hub.name)
-    if visible is not None:
-        query = query.where(Hub.id.is_in(list(visible) or [0]))
-    return await query.order_by(Hub.name)
+    return await visible_hubs(staff)
 
 
 async def export(staff: Staff, period: Period, fmt: str, now: datetime) -> exports.Download:

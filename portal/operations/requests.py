@@ -16,8 +16,15 @@ from portal.families import FormErrors
 from portal.i18n import N_, gettext
 from portal.links import Links
 from portal.operations import enrolment, scope
-from portal.staff_access import Forbidden, Staff, activity_in_scope, authorize, hub_in_scope, visible_hub_ids
-from portal.tables import AccessRequest, Activity, Family, Hub, StaffHub, StaffUser
+from portal.staff_access import (
+    Forbidden,
+    Staff,
+    activity_in_scope,
+    authorize,
+    listed_hub_ids,
+    visible_hubs,
+)
+from portal.tables import AccessRequest, Activity, Family, StaffHub, StaffUser
 
 STATUSES = ("new", "contacted", "accepted", "closed")
 STATUS_LABELS = {"new": N_("New"), "contacted": N_("Contacted"), "accepted": N_("Accepted"), "closed": N_("Closed")}
@@ -61,22 +68,13 @@ def may_read_notes(staff: Staff, hub_id: int) -> bool:
 
 async def hubs(staff: Staff) -> list[dict]:
     authorize(staff, "requests")
-    visible = await visible_hub_ids(staff)
-    query = Hub.select(Hub.id, Hub.name)
-    if visible is not None:
-        query = query.where(Hub.id.is_in(list(visible) or [0]))
-    return await query.order_by(Hub.name)
+    return await visible_hubs(staff)
 
 
 async def queue(staff: Staff, hub_id: int | None, status: str | None) -> list[RequestView]:
     """A hub's requests (or those of every hub one may see), open ones first, oldest first."""
     authorize(staff, "requests")
-    if hub_id is not None:
-        await hub_in_scope(staff, hub_id)
-        hub_ids = [hub_id]
-    else:
-        visible = await visible_hub_ids(staff)
-        hub_ids = None if visible is None else (list(visible) or [0])
+    hub_ids = await listed_hub_ids(staff, hub_id)
     query = AccessRequest.select(AccessRequest.id)
     if hub_ids is not None:
         query = query.where(AccessRequest.activity.hub.is_in(hub_ids))

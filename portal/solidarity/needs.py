@@ -14,7 +14,7 @@ from portal.i18n import N_, gettext
 from portal.operations import requests as access_requests
 from portal.solidarity.offers import ACTION, districts, help_kinds
 from portal.solidarity.vocabulary import LANGUAGE_CODES, NEED_STATUSES, TIME_BANDS, join, split, split_days
-from portal.staff_access import Staff, authorize, hub_in_scope, visible_hub_ids
+from portal.staff_access import Staff, authorize, hub_in_scope, listed_hub_ids
 from portal.tables import Family, Need
 
 NOTES_LENGTH = 4000
@@ -131,15 +131,11 @@ async def update(staff: Staff, need_id: int, values: Mapping[str, Any], now: dat
 
 
 async def listing(staff: Staff, hub_id: int | None) -> list[NeedView]:
-    if hub_id is not None:
-        await hub_in_scope(staff, hub_id)
+    hubs = await listed_hub_ids(staff, hub_id)
     authorize(staff, ACTION)
-    visible = await visible_hub_ids(staff)
     query = Need.select(Need.id)
-    if hub_id is not None:
-        query = query.where(Need.hub == hub_id)
-    elif visible is not None:
-        query = query.where(Need.hub.is_in(list(visible) or [0]))
+    if hubs is not None:
+        query = query.where(Need.hub.is_in(hubs))
     rows = await query.order_by(Need.created_at, ascending=False)
     return [await view(row["id"]) for row in rows]
 

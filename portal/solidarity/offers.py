@@ -26,7 +26,7 @@ from portal.solidarity.vocabulary import (
     split_days,
     split_districts,
 )
-from portal.staff_access import Forbidden, Staff, authorize, hub_in_scope, visible_hub_ids
+from portal.staff_access import Forbidden, Staff, authorize, hub_in_scope, listed_hub_ids, visible_hubs
 from portal.tables import Family, HelpKind, Hub, Match, OfferHelpKind, SolidarityOffer
 
 ACTION = "solidarity"  # not an operator's action: operators get 403
@@ -238,24 +238,16 @@ async def family_set_status(family_id: int, change: str, now: datetime) -> Offer
 
 async def staff_hubs(staff: Staff) -> list[dict]:
     authorize(staff, ACTION)
-    visible = await visible_hub_ids(staff)
-    query = Hub.select(Hub.id, Hub.name)
-    if visible is not None:
-        query = query.where(Hub.id.is_in(list(visible) or [0]))
-    return await query.order_by(Hub.name)
+    return await visible_hubs(staff)
 
 
 async def queue(staff: Staff, hub_id: int | None, status: str | None) -> list[StaffOfferView]:
     """The offers of one hub (or all one's hubs), new first, then by status, oldest first."""
-    if hub_id is not None:
-        await hub_in_scope(staff, hub_id)
+    hubs = await listed_hub_ids(staff, hub_id)
     authorize(staff, ACTION)
-    visible = await visible_hub_ids(staff)
     query = SolidarityOffer.select(SolidarityOffer.id)
-    if hub_id is not None:
-        query = query.where(SolidarityOffer.hub == hub_id)
-    elif visible is not None:
-        query = query.where(SolidarityOffer.hub.is_in(list(visible) or [0]))
+    if hubs is not None:
+        query = query.where(SolidarityOffer.hub.is_in(hubs))
     if status in OFFER_STATUSES:
         query = query.where(SolidarityOffer.status == status)
     rows = await query.order_by(SolidarityOffer.created_at).order_by(SolidarityOffer.id)

@@ -11,7 +11,7 @@ from portal.db import instant
 from portal.i18n import ROME
 from portal.solidarity.offers import ACTION
 from portal.solidarity.vocabulary import split_districts
-from portal.staff_access import Staff, authorize, hub_in_scope, visible_hub_ids
+from portal.staff_access import Staff, authorize, listed_hub_ids
 from portal.tables import Match, OfferHelpKind, SolidarityOffer
 
 
@@ -26,11 +26,8 @@ class SolidarityReport:
 
 
 async def report(staff: Staff, hub_id: int | None, start: date, end: date) -> SolidarityReport:
-    if hub_id is not None:
-        await hub_in_scope(staff, hub_id)
+    hubs = await listed_hub_ids(staff, hub_id)
     authorize(staff, ACTION)
-    visible = await visible_hub_ids(staff)
-    hubs = [hub_id] if hub_id is not None else (None if visible is None else list(visible) or [0])
     query = SolidarityOffer.select(SolidarityOffer.id, SolidarityOffer.districts).where(
         SolidarityOffer.status == "active")
     if hubs is not None:

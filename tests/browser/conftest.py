@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1024, "height": 768}
 
 
 def _free_port() -> int:
@@ -36,7 +38,7 @@ def _free_port() -> int:
 def chromium_path() -> str:
     if not shutil.which(CHROMIUM):
         message = f"{CHROMIUM} is missing: install it with `apt-get install -y chromium`"
-        if os.environ.get("REQUIRE_BROWSER"):
+        if os.environ.get("REQUIRE_EXTERNAL_TOOLS"):
             pytest.fail(message)
         pytest.skip(message)
     return CHROMIUM
@@ -81,16 +83,48 @@ def server(migrated, chromium_path, mailbox, tmp_path_factory) -> str:
     process.wait(timeout=10)
 
 
-@pytest.fixture
-async def phone(chromium_path):
+@asynccontextmanager
+async def open_page(chromium_path: str, viewport: dict, **context_options):
+    """A page in a fresh Chromium, Italian unless told otherwise."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
-        context = await browser.new_context(viewport=PHONE, locale="it-IT")
-        page = await context.new_page()
-        yield page
+        context = await browser.new_context(viewport=viewport, **{"locale": "it-IT", **context_options})
+        yield await context.new_page()
         await browser.close()
+
+
+@pytest.fixture
+async def phone(chromium_path):
+    async with open_page(chromium_path, PHONE) as page:
+        yield page
+
+
+@pytest.fixture
+async def desk(chromium_path):
+    async with open_page(chromium_path, DESK) as page:
+        yield page
+
+
+async def sign_in_with_code(page, mailbox, email: str) -> None:
+    """From the sign-in page a family was sent to: the e-mail, then the code read from the mail."""
+    await page.wait_for_url("**/accedi?next=**")
+    await page.fill("#sign-in-email", email)
+    await page.click("form[action='/accedi'] button[type=submit]")
+    await page.wait_for_url("**/accedi/codice")
+    await page.fill("#sign-in-code", await mailed_code(mailbox, email))
+    await page.click("form[action='/accedi/codice'] button[type=submit]")
+
+
+async def first_sign_in(page, mailbox, email: str, name: str, surname: str) -> None:
+    """A new family: signing in, then the first-time profile."""
+    await sign_in_with_code(page, mailbox, email)
+    await page.wait_for_url("**/famiglia/profilo**")
+    await page.fill("#profile-name", name)
+    await page.fill("#profile-surname", surname)
+    await page.click("label[for=profile-privacy]")  # the styled box sits under its label
+    await page.click("form[action='/famiglia/profilo'] button[type=submit]")
 
 
 async def mailed_code(mailbox, email: str) -> str:

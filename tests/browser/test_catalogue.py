@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests import factories
+from tests.browser.conftest import PHONE, open_page
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
 
@@ -45,17 +46,9 @@ async def test_filter_by_area_then_open_an_activity(server, phone, catalogue):
 
 
 async def test_filters_work_without_javascript(server, chromium_path, catalogue):
-    from playwright.async_api import async_playwright
-
-    from tests.browser.conftest import CHROMIUM_FLAGS, PHONE
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
-        context = await browser.new_context(viewport=PHONE, java_script_enabled=False)
-        page = await context.new_page()
+    async with open_page(chromium_path, PHONE, java_script_enabled=False) as page:
         await page.goto(server + "/")
         await page.select_option("#filter-area", "solidarieta")
         await page.click("form[role=search] button[type=submit]")
         await page.wait_for_url("**/?*area=solidarieta*")
         assert await page.locator("#results article").count() == 1
-        await browser.close()

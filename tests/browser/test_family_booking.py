@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests import factories
-from tests.browser.conftest import mailed_code
+from tests.browser.conftest import first_sign_in
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
 EMAIL = "giulia@example.it"
@@ -27,18 +27,7 @@ async def course(empty_db):
 
 async def test_sign_in_add_a_child_book_a_course_and_cancel(server, phone, mailbox, course):
     await phone.goto(server + "/attivita/emozioni-in-gioco/prenota")
-    await phone.wait_for_url("**/accedi?next=**")
-    await phone.fill("#sign-in-email", EMAIL)
-    await phone.click("form[action='/accedi'] button[type=submit]")
-    await phone.wait_for_url("**/accedi/codice")
-    await phone.fill("#sign-in-code", await mailed_code(mailbox, EMAIL))
-    await phone.click("form[action='/accedi/codice'] button[type=submit]")
-
-    await phone.wait_for_url("**/famiglia/profilo**")
-    await phone.fill("#profile-name", "Giulia")
-    await phone.fill("#profile-surname", "Esposito")
-    await phone.click("label[for=profile-privacy]")  # the styled box sits under its label
-    await phone.click("form[action='/famiglia/profilo'] button[type=submit]")
+    await first_sign_in(phone, mailbox, EMAIL, "Giulia", "Esposito")
 
     await phone.goto(server + "/famiglia/componenti")
     await phone.click("label[for=add-kind-child]")

@@ -6,7 +6,7 @@ import pytest
 
 from portal.tables import HelpKind, SolidarityOffer
 from tests import factories
-from tests.browser.conftest import mailed_code
+from tests.browser.conftest import first_sign_in
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
 EMAIL = "solidale@example.it"
@@ -22,17 +22,7 @@ async def hubs(empty_db):
 async def test_a_family_creates_a_solidarity_offer(server, phone, mailbox, hubs):
     await phone.goto(server + "/solidarieta")
     await phone.click("a[href='/famiglia/solidarieta/offerta']")
-    await phone.wait_for_url("**/accedi?next=**")
-    await phone.fill("#sign-in-email", EMAIL)
-    await phone.click("form[action='/accedi'] button[type=submit]")
-    await phone.wait_for_url("**/accedi/codice")
-    await phone.fill("#sign-in-code", await mailed_code(mailbox, EMAIL))
-    await phone.click("form[action='/accedi/codice'] button[type=submit]")
-    await phone.wait_for_url("**/famiglia/profilo**")
-    await phone.fill("#profile-name", "Teresa")
-    await phone.fill("#profile-surname", "Solidale")
-    await phone.click("label[for=profile-privacy]")
-    await phone.click("form[action='/famiglia/profilo'] button[type=submit]")
+    await first_sign_in(phone, mailbox, EMAIL, "Teresa", "Solidale")
 
     await phone.wait_for_url("**/famiglia/solidarieta/offerta")
     await phone.locator("label", has_text="Aiuto compiti").click()

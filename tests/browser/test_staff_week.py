@@ -12,11 +12,10 @@ from babel import dates
 from portal.i18n import ROME
 from portal.tables import Activity, Attendance, Booking, BookingParticipant, Meeting
 from tests import factories
-from tests.browser.conftest import CHROMIUM_FLAGS, mailed_code
+from tests.browser.conftest import sign_in_with_code
 from tests.web.staff_signin import PASSWORD, staff_member
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
-DESK = {"width": 1024, "height": 768}
 COORDINATOR = "coordinatrice@example.it"
 FAMILY = "famiglia.settimana@example.it"
 SLUG = "laboratorio-settimanale"
@@ -31,18 +30,6 @@ async def week(empty_db):
     today = datetime.now(ROME).date()
     _, members = await factories.family(FAMILY, children=((today.year - 8, today.month),))
     return {"hub": hub, "child": members[-1]}
-
-
-@pytest.fixture
-async def desk(chromium_path):
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
-        context = await browser.new_context(viewport=DESK, locale="it-IT")
-        page = await context.new_page()
-        yield page
-        await browser.close()
 
 
 def shown_day(day) -> str:
@@ -119,12 +106,7 @@ async def test_course_with_a_weekly_series_booked_then_attendance(server, desk, 
 
     # The family signs in on a phone with the mailed code and books the course for its child.
     await phone.goto(server + f"/attivita/{SLUG}/prenota")
-    await phone.wait_for_url("**/accedi?next=**")
-    await phone.fill("#sign-in-email", FAMILY)
-    await phone.click("form[action='/accedi'] button[type=submit]")
-    await phone.wait_for_url("**/accedi/codice")
-    await phone.fill("#sign-in-code", await mailed_code(mailbox, FAMILY))
-    await phone.click("form[action='/accedi/codice'] button[type=submit]")
+    await sign_in_with_code(phone, mailbox, FAMILY)
     await phone.wait_for_url(f"**/attivita/{SLUG}/prenota")
     child = week["child"]
     await phone.click(f"label[for=member-{child}]")
