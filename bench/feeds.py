@@ -200,7 +200,7 @@ async def _prepare_and_build(database_url: str, base_url: str) -> tuple[int, int
     from portal.calendars.feeds import public_calendar
 
     from portal import db
-    from portal import feeds as portal_feeds
+    from portal.feeds import selection as portal_feeds
     from portal.i18n import set_language
 
     engine = db.engine_from_url(database_url)
@@ -228,7 +228,7 @@ async def _prepare_and_build(database_url: str, base_url: str) -> tuple[int, int
 async def _ensure_hub() -> None:
     """A hub with one open, single-date activity and 1,000 meetings over the coming year."""
     from portal import db
-    from portal.demo import ensure_taxonomy
+    from portal.demo.loader import ensure_taxonomy
     from portal.i18n import ROME
     from portal.tables import Activity, Hub, Meeting
 

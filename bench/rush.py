@@ -160,7 +160,7 @@ async def _meeting(service_id: int, hub_id: int, now: datetime) -> int:
     """An open, single-date activity for families, 30 seats per participant, a waiting list, bookable
     until the start; one meeting a week ahead at 17:00 in Rome."""
     from portal import db
-    from portal.catalogue import local_day
+    from portal.catalogue.browse import local_day
     from portal.i18n import ROME
     from portal.tables import Activity, Meeting
 
@@ -188,7 +188,7 @@ async def _sessions(env: dict[str, str], epochs: dict[int, int]) -> tuple[str, d
     """One signed-in session per family, as `sign_in()` leaves it: a new id from the app's backend,
     {FAMILY: id, EPOCH: the family's session_epoch} serialised by that backend, written through
     DatabaseStore for the session lifetime. Returns the cookie name and the session id per family."""
-    from portal.sessions import EPOCH, FAMILY, DatabaseStore, session_config
+    from portal.identity.sessions import EPOCH, FAMILY, DatabaseStore, session_config
     from portal.settings import load_settings
 
     config = session_config(load_settings(env))

@@ -23,12 +23,14 @@ from litestar.response import Redirect
 from portal.calendars.events import calendar, uid
 from portal.calendars.feeds import booking_events, family_calendar, host_of, public_calendar, staff_calendar
 
-from portal import db, feeds, staff_access
+from portal import db
 from portal.booking import listing
-from portal.catalogue import NotFound
+from portal.db import NotFound
+from portal.feeds import selection as feeds
+from portal.feeds.staff_feed import staff_feed as staff_feed_of
 from portal.i18n import DEFAULT_LANGUAGE, current_language, set_language
-from portal.sessions import signed_in_family
-from portal.staff_feed import staff_feed as staff_feed_of
+from portal.identity import staff_access
+from portal.identity.sessions import signed_in_family
 
 FORMAT_VERSION = "1"  # raise when the builder's output changes, so validators change with it
 GET_HEAD = [HttpMethod.GET, HttpMethod.HEAD]

@@ -14,14 +14,15 @@ from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
-from portal import background, db
+from portal import db
+from portal import worker as background
 from portal.calendars.routes import calendar_router
+from portal.identity.sessions import AccountRedirect, DatabaseStore, account_redirect, session_config
 from portal.links import Links
 from portal.public.account import account_router
 from portal.public.booking import booking_router
 from portal.public.routes import public_router
 from portal.public.solidarity import solidarity_router
-from portal.sessions import AccountRedirect, DatabaseStore, account_redirect, session_config
 from portal.settings import Settings, load_settings
 from portal.staff.activities import activities_router as staff_activities_router
 from portal.staff.audit import audit_router as staff_audit_router

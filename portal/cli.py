@@ -76,7 +76,8 @@ async def create_staff(settings: Settings, email: str, name: str, role: str, hub
     import os
     from datetime import datetime, timezone
 
-    from portal import db, staff_access
+    from portal import db
+    from portal.identity import staff_access
     from portal.tables import Hub, StaffUser
 
     password = os.environ.get("STAFF_PASSWORD") or getpass.getpass("Password: ")
@@ -105,7 +106,7 @@ async def create_demo_admin() -> None:
     import secrets
     from datetime import datetime, timezone
 
-    from portal import staff_access
+    from portal.identity import staff_access
     from portal.tables import StaffUser
 
     if await StaffUser.exists():
@@ -118,7 +119,8 @@ async def create_demo_admin() -> None:
 async def run_mail_worker(settings: Settings) -> None:
     import signal
 
-    from portal import background, db
+    from portal import db
+    from portal import worker as background
 
     engine = db.engine_from_url(settings.database_url)
     db.bind(engine)
@@ -133,7 +135,8 @@ async def run_mail_worker(settings: Settings) -> None:
 
 
 async def load_demo(settings: Settings, scale: int, if_empty: bool) -> None:
-    from portal import db, demo
+    from portal import db
+    from portal.demo import loader as demo
 
     engine = db.engine_from_url(settings.database_url)
     db.bind(engine)

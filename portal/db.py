@@ -125,3 +125,7 @@ def lock_clause(alias: str | None = None, shared: str | None = None) -> str:
         return ""
     clause = f" FOR UPDATE OF {alias}" if alias else " FOR UPDATE"
     return clause + (f" FOR SHARE OF {shared}" if shared else "")
+
+
+class NotFound(Exception):
+    """The record does not exist or is not visible here."""

@@ -12,8 +12,8 @@ import unicodedata
 from datetime import date, datetime, time
 from typing import Any, Iterable, Mapping
 
-from portal import identity
 from portal.i18n import N_, gettext
+from portal.identity import codes as identity
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tabs and line breaks are fine in long texts
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -22,6 +22,8 @@ TRUE = ("1", "on", "yes", "true")
 
 class FormErrors(Exception):
     """Input that cannot be saved: a message per field, in the user's language; nothing was changed."""
+
+    status_code = 422
 
     def __init__(self, by_field: dict[str, str], status_code: int = 422) -> None:
         super().__init__(by_field)

@@ -19,7 +19,9 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
-from portal import db, i18n, staff_access, taxonomy
+from portal import db, i18n
+from portal.catalogue import taxonomy
+from portal.identity import staff_access
 from portal.settings import Settings
 
 log = logging.getLogger("portal")

@@ -20,11 +20,15 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from portal import erasure, families, feeds, identity, sessions
 from portal.booking import listing
-from portal.catalogue import NotFound
+from portal.db import NotFound
+from portal.families import accounts as families
+from portal.families import erasure
+from portal.feeds import selection as feeds
 from portal.i18n import N_, current_language, gettext
-from portal.sessions import provide_family_id, require_family
+from portal.identity import codes as identity
+from portal.identity import sessions
+from portal.identity.sessions import provide_family_id, require_family
 from portal.web import render, safe_next
 
 FamilyId = NamedDependency[int]  # the signed-in family with a complete profile (see provide_family_id)

@@ -10,12 +10,12 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from portal import access_requests, catalogue
-from portal.booking import listing, service
+from portal.booking import access_requests, listing, service
 from portal.booking.rules import BookingRefused
-from portal.catalogue import NotFound
+from portal.catalogue import browse as catalogue
+from portal.db import NotFound
 from portal.i18n import gettext
-from portal.sessions import provide_family_id
+from portal.identity.sessions import provide_family_id
 from portal.tables import Member
 from portal.web import known_slug, render
 

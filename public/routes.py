@@ -10,8 +10,8 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 
-from portal import catalogue
-from portal.taxonomy import AREA_BY_SLUG, SERVICES
+from portal.catalogue import browse as catalogue
+from portal.catalogue.taxonomy import AREA_BY_SLUG, SERVICES
 from portal.web import known_slug, render
 
 

@@ -14,10 +14,10 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from portal.catalogue import NotFound
+from portal.db import NotFound
 from portal.form_fields import FormErrors
 from portal.i18n import N_, gettext
-from portal.sessions import provide_family_id, signed_in_family
+from portal.identity.sessions import provide_family_id, signed_in_family
 from portal.solidarity import matches, offers, paths, vocabulary
 from portal.web import error_page, render
 

@@ -1,5 +1,5 @@
 """Activities in the staff area: an activity's page (its meetings, with their actions), the activity
-form, and the capacity page. Thin handlers over portal.activities_admin and portal.capacity."""
+form, and the capacity page. Thin handlers over portal.admin.activities and portal.admin.capacity."""
 
 from __future__ import annotations
 
@@ -10,7 +10,19 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from portal.staff import common
 
-from portal import activities_admin, capacity, hubs_admin, meetings_admin, taxonomy
+from portal.admin import (
+    activities as activities_admin,
+)
+from portal.admin import (
+    capacity,
+)
+from portal.admin import (
+    hubs as hubs_admin,
+)
+from portal.admin import (
+    meetings as meetings_admin,
+)
+from portal.catalogue import taxonomy
 from portal.form_fields import FormErrors
 from portal.i18n import N_, gettext
 

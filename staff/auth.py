@@ -8,8 +8,9 @@ from litestar import Request, Response, Router, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.response import Redirect
 
-from portal import dashboard, sessions, staff_access
-from portal.sessions import require_staff
+from portal.identity import sessions, staff_access
+from portal.identity.sessions import require_staff
+from portal.operations import dashboard
 from portal.web import render, safe_next
 
 

@@ -10,10 +10,10 @@ from litestar import Request, Response, Router
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 
-from portal import sessions
-from portal.catalogue import NotFound
+from portal.db import NotFound
 from portal.i18n import gettext
-from portal.staff_access import Forbidden, Staff
+from portal.identity import sessions
+from portal.identity.staff_access import Forbidden, Staff
 from portal.web import error_page, render
 
 NO_STORE = CacheControlHeader(no_store=True)

@@ -10,7 +10,7 @@ from portal.staff import common
 from portal.staff.operations_common import checked, ids, optional_id, refusal_message, template
 
 from portal.booking.rules import BookingRefused
-from portal.families import FormErrors
+from portal.form_fields import FormErrors
 from portal.i18n import N_, gettext
 from portal.operations import enrolment, households
 

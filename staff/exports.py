@@ -9,7 +9,7 @@ from litestar.params import FromPath
 from portal.staff import common
 from portal.staff.operations_common import template
 
-from portal.families import FormErrors
+from portal.form_fields import FormErrors
 from portal.operations import exports, reports
 from portal.operations.exports import Download
 

@@ -1,5 +1,5 @@
 """Hubs in the staff area: the list of one's hubs, a hub's page with its activities, and the hub
-form (administrators create hubs, coordinators edit theirs). Thin handlers over portal.hubs_admin."""
+form (administrators create hubs, coordinators edit theirs). Thin handlers over portal.admin.hubs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from portal.staff import common
 
-from portal import hubs_admin
+from portal.admin import hubs as hubs_admin
 from portal.form_fields import FormErrors
 from portal.i18n import N_
 

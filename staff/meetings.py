@@ -1,5 +1,5 @@
 """Meetings in the staff area: add one or a weekly series, edit, cancel with a message, and a single
-meeting's capacity. Thin handlers over portal.meetings_admin and portal.capacity."""
+meeting's capacity. Thin handlers over portal.admin.meetings and portal.admin.capacity."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from litestar.response import Redirect
 from portal.staff import common
 from portal.staff.activities import capacity_form
 
-from portal import activities_admin, meetings_admin
-from portal import capacity as capacity_admin
+from portal.admin import activities as activities_admin
+from portal.admin import capacity as capacity_admin
+from portal.admin import meetings as meetings_admin
 from portal.form_fields import FormErrors
 
 

@@ -8,7 +8,7 @@ from litestar.response import Redirect
 from portal.staff import common
 from portal.staff.operations_common import checked, template
 
-from portal.families import FormErrors
+from portal.form_fields import FormErrors
 from portal.i18n import N_
 from portal.operations import messages
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from litestar import Router
 from portal.staff import approvals, common, enrolment, exports, messages, requests, rosters, waiting
 
-from portal.sessions import require_staff
+from portal.identity.sessions import require_staff
 
 operations_router = Router(
     path="/",

@@ -1,5 +1,5 @@
 """The staff member's own profile (password, sign out everywhere) and, for administrators, the
-staff accounts: thin handlers over portal.staffing."""
+staff accounts: thin handlers over portal.admin.staffing."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from portal.staff import common
 
-from portal import feeds, sessions, staffing
+from portal.admin import staffing
+from portal.feeds import selection as feeds
 from portal.form_fields import FormErrors
 from portal.i18n import N_
-from portal.staff_access import ROLES
+from portal.identity import sessions
+from portal.identity.staff_access import ROLES
 
 NOTICES = {
     "password": N_("Your password has been changed: your other sessions have ended."),

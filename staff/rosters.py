@@ -10,9 +10,9 @@ from portal.staff import common
 from portal.staff.operations_common import refusal_message, template
 
 from portal.i18n import gettext
+from portal.identity.staff_access import Staff
 from portal.operations import rosters
 from portal.operations.scope import Refused
-from portal.staff_access import Staff
 from portal.web import render, safe_next
 
 

@@ -7,7 +7,8 @@ import os
 import httpx
 import pytest
 
-from portal import db, staff_access
+from portal import db
+from portal.identity import staff_access
 from portal.settings import Settings
 from portal.tables import TABLES, Revision
 from tests.mail_server import smtp_server  # noqa: F401  (a fixture for every test)

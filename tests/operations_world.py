@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from portal import staff_access
 from portal.booking import service
+from portal.identity import staff_access
+from portal.identity.staff_access import Staff
 from portal.links import Links
-from portal.staff_access import Staff
 from portal.tables import Activity, StaffActivity
 from tests import factories
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from portal import staff_access
+from portal.identity import staff_access
 from portal.links import Links
 from portal.tables import AccessRequest, Family, HelpKind, StaffActivity
 from tests import factories

@@ -8,7 +8,7 @@ from datetime import datetime
 from portal import db
 from portal.booking.queue import waiting_position
 from portal.booking.rules import LIVE, cancellation_deadline
-from portal.catalogue import NotFound
+from portal.db import NotFound
 from portal.tables import Booking, BookingParticipant, Meeting, Member
 
 _SELECT = (

@@ -22,7 +22,7 @@ from portal.booking.rules import (
     promotions,
     seats_needed,
 )
-from portal.catalogue import NotFound
+from portal.db import NotFound
 from portal.i18n import N_
 from portal.links import Links
 from portal.tables import Activity, Booking, BookingEvent, BookingParticipant, Meeting, Member

@@ -24,7 +24,7 @@ from portal.booking.service import (
     _target_of,
     promote_waiting_list,
 )
-from portal.catalogue import NotFound
+from portal.db import NotFound
 from portal.i18n import N_
 from portal.links import Links
 from portal.tables import Activity, Booking, Meeting

@@ -11,12 +11,12 @@ from typing import Any
 
 from portal import audit, db
 from portal.booking import staff as staff_booking
-from portal.families import FormErrors
+from portal.form_fields import FormErrors
 from portal.i18n import N_, ROME, gettext
+from portal.identity.staff_access import Staff, authorize, visible_activity_ids
 from portal.links import Links
 from portal.operations import scope
 from portal.operations.rosters import RosterBooking, roster_bookings
-from portal.staff_access import Staff, authorize, visible_activity_ids
 from portal.tables import Activity, Booking, Hub, Meeting
 
 MESSAGE_LENGTH = 500

@@ -13,13 +13,14 @@ from portal import audit, db
 from portal.booking import staff as staff_booking
 from portal.booking.rules import LIVE, BookingRefused
 from portal.booking.service import BookingResult
-from portal.catalogue import NotFound, local_day
-from portal.families import FormErrors
+from portal.catalogue.browse import local_day
+from portal.db import NotFound
+from portal.form_fields import FormErrors
 from portal.i18n import N_, ROME, gettext
+from portal.identity.staff_access import Staff, authorize, visible_activity_ids
 from portal.links import Links
 from portal.operations import scope
 from portal.operations.rosters import RosterBooking, roster_bookings
-from portal.staff_access import Staff, authorize, visible_activity_ids
 from portal.tables import Activity, Booking, Meeting
 
 DIRECT_ACCESS = ("referral", "request")

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from portal import audit, db
 from portal.i18n import N_, ROME, gettext
+from portal.identity.staff_access import Staff
 from portal.operations import rosters, scope, sheets
-from portal.staff_access import Staff
 from portal.tables import Hub
 
 FORMATS = ("csv", "xlsx")

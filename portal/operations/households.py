@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from portal import audit, db, families, identity
-from portal.catalogue import NotFound
-from portal.families import FormErrors
+from portal import audit, db
+from portal.db import NotFound
+from portal.families import accounts as families
+from portal.form_fields import FormErrors
 from portal.i18n import gettext
-from portal.staff_access import Staff
+from portal.identity import codes as identity
+from portal.identity.staff_access import Staff
 from portal.tables import Family, Member
 
 SEARCH_LIMIT = 10

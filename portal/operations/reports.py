@@ -13,16 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from portal.families import FormErrors
+from portal.form_fields import FormErrors
 from portal.i18n import ROME, gettext
+from portal.identity.staff_access import Staff, authorize, hub_in_scope, visible_activity_ids, visible_hubs
 from portal.operations import exports, sheets
-from portal.staff_access import (
-    Staff,
-    authorize,
-    hub_in_scope,
-    visible_activity_ids,
-    visible_hubs,
-)
 from portal.tables import Activity, Attendance, Booking, Meeting
 
 SMALL = 5  # counts of people below this are shown as "<5" to funders

@@ -11,12 +11,10 @@ from typing import Any
 
 from portal import audit, db
 from portal.booking.service import BookingResult
-from portal.catalogue import NotFound
-from portal.families import FormErrors
+from portal.db import NotFound
+from portal.form_fields import FormErrors
 from portal.i18n import N_, gettext
-from portal.links import Links
-from portal.operations import enrolment, scope
-from portal.staff_access import (
+from portal.identity.staff_access import (
     Forbidden,
     Staff,
     activity_in_scope,
@@ -24,6 +22,8 @@ from portal.staff_access import (
     listed_hub_ids,
     visible_hubs,
 )
+from portal.links import Links
+from portal.operations import enrolment, scope
 from portal.tables import AccessRequest, Activity, Family, StaffHub, StaffUser
 
 STATUSES = ("new", "contacted", "accepted", "closed")

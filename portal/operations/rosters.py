@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta
 
 from portal import db
 from portal.i18n import N_, ROME, gettext
+from portal.identity.staff_access import Staff, visible_activity_ids
 from portal.operations import scope
 from portal.operations.scope import Refused
-from portal.staff_access import Staff, visible_activity_ids
 from portal.tables import Activity, Attendance, Booking, BookingParticipant, Meeting
 
 ON_ROSTER = ("confirmed", "pending")  # the bookings that hold seats; waiting ones are on the waiting list

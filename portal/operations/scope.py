@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal.catalogue import NotFound
+from portal.db import NotFound
 from portal.i18n import gettext
-from portal.staff_access import Staff, activity_in_scope, authorize
+from portal.identity.staff_access import Staff, activity_in_scope, authorize
 from portal.tables import Booking, Hub, Meeting
 
 

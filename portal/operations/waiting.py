@@ -11,10 +11,10 @@ from portal.booking import staff as staff_booking
 from portal.booking.rules import BookingRefused
 from portal.booking.service import BookingResult
 from portal.i18n import N_, ROME
+from portal.identity.staff_access import Staff
 from portal.links import Links
 from portal.operations import scope
 from portal.operations.rosters import RosterBooking, roster_bookings
-from portal.staff_access import Staff
 from portal.tables import Hub
 
 

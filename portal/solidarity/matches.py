@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from portal import audit, db, i18n, mail
-from portal.catalogue import NotFound
+from portal import audit, db, i18n
+from portal.db import NotFound
 from portal.form_fields import Form
 from portal.i18n import N_, gettext
+from portal.identity.staff_access import Staff, authorize, hub_in_scope
 from portal.links import Links
+from portal.mail import messages as mail
 from portal.solidarity import matching, needs, notices, offers
 from portal.solidarity.vocabulary import MATCH_STATUSES, days_text, split, split_days, split_districts
-from portal.staff_access import Staff, authorize, hub_in_scope
 from portal.tables import Family, Match, Need, OfferHelpKind, SolidarityOffer
 
 SHARED_LENGTH = 600

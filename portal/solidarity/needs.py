@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from portal import audit, db
-from portal.catalogue import NotFound
+from portal.db import NotFound
 from portal.form_fields import Form
 from portal.i18n import N_, gettext
+from portal.identity.staff_access import Staff, authorize, hub_in_scope, listed_hub_ids
 from portal.operations import requests as access_requests
 from portal.solidarity.offers import ACTION, districts, help_kinds
 from portal.solidarity.vocabulary import LANGUAGE_CODES, NEED_STATUSES, TIME_BANDS, join, split, split_days
-from portal.staff_access import Staff, authorize, hub_in_scope, listed_hub_ids
 from portal.tables import Family, Need
 
 NOTES_LENGTH = 4000

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from portal import i18n, mail, outbox
+from portal import i18n
 from portal.i18n import N_
 from portal.links import Links
+from portal.mail import messages as mail
+from portal.mail import outbox
 from portal.tables import Family, Hub
 
 _WORDING = {

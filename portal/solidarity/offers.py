@@ -11,9 +11,17 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from portal import audit, db
-from portal.catalogue import NotFound
+from portal.db import NotFound
 from portal.form_fields import Form, FormErrors
 from portal.i18n import N_, ROME, gettext
+from portal.identity.staff_access import (
+    Forbidden,
+    Staff,
+    authorize,
+    hub_in_scope,
+    listed_hub_ids,
+    visible_hubs,
+)
 from portal.links import Links
 from portal.solidarity import notices
 from portal.solidarity.vocabulary import (
@@ -26,7 +34,6 @@ from portal.solidarity.vocabulary import (
     split_days,
     split_districts,
 )
-from portal.staff_access import Forbidden, Staff, authorize, hub_in_scope, listed_hub_ids, visible_hubs
 from portal.tables import Family, HelpKind, Hub, Match, OfferHelpKind, SolidarityOffer
 
 ACTION = "solidarity"  # not an operator's action: operators get 403

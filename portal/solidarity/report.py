@@ -9,9 +9,9 @@ from datetime import date, datetime, time, timedelta
 
 from portal.db import instant
 from portal.i18n import ROME
+from portal.identity.staff_access import Staff, authorize, listed_hub_ids
 from portal.solidarity.offers import ACTION
 from portal.solidarity.vocabulary import split_districts
-from portal.staff_access import Staff, authorize, listed_hub_ids
 from portal.tables import Match, OfferHelpKind, SolidarityOffer
 
 

@@ -9,12 +9,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal import activities_admin, audit, audit_log
-from portal.audit_log import Filters
+from portal import audit
+from portal.admin import activities as activities_admin
+from portal.audit import log as audit_log
+from portal.audit.log import Filters
 from portal.form_fields import FormErrors
 from portal.i18n import ROME
+from portal.identity.staff_access import Forbidden
 from portal.operations import approvals, requests, waiting
-from portal.staff_access import Forbidden
 from portal.tables import AccessRequest, AuditEntry, Booking
 from tests import factories, operations_world
 from tests.factories import rome

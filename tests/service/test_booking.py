@@ -9,7 +9,7 @@ import pytest
 from portal.booking import service
 from portal.booking.queue import waiting_position
 from portal.booking.rules import BookingRefused
-from portal.catalogue import NotFound
+from portal.db import NotFound
 from portal.links import Links
 from portal.tables import Activity, Booking, BookingEvent, Meeting, Outbox
 from tests import factories
@@ -163,7 +163,7 @@ async def test_a_course_enrols_in_the_whole_cycle(hub_services):
 async def test_waiting_family_is_promoted_and_told_by_mail(hub_services, smtp_server, migrated):
     from dataclasses import replace
 
-    from portal import outbox
+    from portal.mail import outbox
 
     target, _ = await single(hub_services, capacity=1)
     first, first_members = await factories.family("prima@example.it")

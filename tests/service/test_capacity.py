@@ -7,13 +7,16 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from portal import activities_admin, audit, capacity, staff_access
+from portal import audit
+from portal.admin import activities as activities_admin
+from portal.admin import capacity
 from portal.booking import service
 from portal.booking.queue import waiting_position
-from portal.catalogue import NotFound
+from portal.db import NotFound
 from portal.form_fields import FormErrors
+from portal.identity import staff_access
+from portal.identity.staff_access import Forbidden
 from portal.links import Links
-from portal.staff_access import Forbidden
 from portal.tables import Activity, Booking, Meeting, Outbox
 from tests import factories
 from tests.web.staff_signin import staff_member

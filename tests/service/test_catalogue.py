@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal import catalogue
-from portal.catalogue import Filters
+from portal.catalogue import browse as catalogue
+from portal.catalogue.browse import Filters
 from tests import factories
 from tests.factories import rome
 

@@ -8,7 +8,8 @@ from datetime import date, datetime
 
 import pytest
 
-from portal import dashboard, db
+from portal import db
+from portal.operations import dashboard
 from portal.tables import AccessRequest, Booking, Meeting
 from tests import factories, operations_world
 from tests.factories import rome

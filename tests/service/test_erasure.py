@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from portal.booking import service
-from portal.erasure import erase_family
+from portal.families.erasure import erase_family
 from portal.links import Links
 from portal.tables import Booking, Family, Member
 from tests import factories

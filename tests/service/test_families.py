@@ -8,8 +8,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from portal import families, identity
-from portal.catalogue import NotFound
+from portal.db import NotFound
+from portal.families import accounts as families
+from portal.identity import codes as identity
 from portal.tables import AccessRequest, Booking, BookingEvent, BookingParticipant, Family, Member, Outbox
 from tests import factories
 

@@ -6,9 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from portal import db, feeds
+from portal import db
 from portal.booking import service
-from portal.catalogue import NotFound, local_day
+from portal.catalogue.browse import local_day
+from portal.db import NotFound
+from portal.feeds import selection as feeds
 from portal.links import Links
 from portal.tables import Booking, Family, FeedToken, Hub, Meeting, StaffUser
 from tests import factories

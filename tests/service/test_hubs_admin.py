@@ -6,12 +6,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from portal import activities_admin, audit, db, hubs_admin, staff_access
-from portal.catalogue import NotFound
+from portal import audit, db
+from portal.admin import activities as activities_admin
+from portal.admin import hubs as hubs_admin
+from portal.db import NotFound
 from portal.form_fields import FormErrors
 from portal.i18n import ROME
+from portal.identity import staff_access
+from portal.identity.staff_access import Forbidden
 from portal.links import Links
-from portal.staff_access import Forbidden
 from portal.tables import Activity, Booking, Hub, Service
 from tests import factories
 from tests.web.staff_signin import staff_member

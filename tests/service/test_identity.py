@@ -9,8 +9,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from portal import identity, outbox, sessions
-from portal.mail import using_language
+from portal.identity import codes as identity
+from portal.identity import sessions
+from portal.mail import outbox
+from portal.mail.messages import using_language
 from portal.tables import Family, Outbox, SignInCode, Throttle, WebSession
 
 pytestmark = pytest.mark.anyio

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_file
 
-from portal import i18n, mail
-from portal.mail import BookingMail, RequestMail
+from portal import i18n
+from portal.mail import messages as mail
+from portal.mail.messages import BookingMail, RequestMail
 
 KINDS = ("confirmed", "waitlisted", "promoted", "pending", "cancelled", "reminder")
 LINK_KINDS = ("confirmed", "waitlisted", "promoted", "pending", "reminder")
-TEMPLATES = Path(mail.__file__).parent / "templates" / "mail"
+TEMPLATES = Path(mail.__file__).parents[1] / "templates" / "mail"
 CANCEL_LINK = "https://poli.example.it/prenotazioni/annulla?token=abc&purpose=cancel"
 
 BOOKING = BookingMail(

@@ -7,13 +7,15 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from portal import audit, db, meetings_admin, staff_access
+from portal import audit, db
+from portal.admin import meetings as meetings_admin
 from portal.booking import service
-from portal.catalogue import NotFound
+from portal.db import NotFound
 from portal.form_fields import FormErrors
 from portal.i18n import ROME
+from portal.identity import staff_access
+from portal.identity.staff_access import Forbidden
 from portal.links import Links
-from portal.staff_access import Forbidden
 from portal.tables import Activity, Booking, BookingEvent, Meeting, Outbox
 from tests import factories
 from tests.web.staff_signin import staff_member

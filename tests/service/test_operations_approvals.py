@@ -6,13 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from portal import catalogue
 from portal.booking.rules import BookingRefused
-from portal.catalogue import Filters, NotFound
-from portal.families import FormErrors
+from portal.catalogue import browse as catalogue
+from portal.catalogue.browse import Filters
+from portal.db import NotFound
+from portal.form_fields import FormErrors
 from portal.i18n import ROME
+from portal.identity.staff_access import Forbidden
 from portal.operations import approvals, enrolment, requests
-from portal.staff_access import Forbidden
 from portal.tables import AccessRequest, Booking, BookingEvent, Meeting, Outbox
 from tests import factories, operations_world
 from tests.operations_world import LINKS, now

@@ -9,11 +9,11 @@ import pytest
 from openpyxl import load_workbook
 
 from portal import audit
-from portal.catalogue import NotFound
-from portal.families import FormErrors
+from portal.db import NotFound
+from portal.form_fields import FormErrors
 from portal.i18n import ROME
+from portal.identity.staff_access import Forbidden
 from portal.operations import exports, messages, reports, rosters, sheets
-from portal.staff_access import Forbidden
 from portal.tables import Family, Outbox
 from tests import operations_world
 from tests.operations_world import LINKS, now

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.catalogue import NotFound
+from portal.db import NotFound
 from portal.operations import rosters
 from portal.tables import Attendance
 from tests import operations_world

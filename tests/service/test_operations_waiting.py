@@ -7,8 +7,8 @@ import pytest
 
 from portal import audit
 from portal.booking.rules import BookingRefused
-from portal.catalogue import NotFound
-from portal.families import FormErrors
+from portal.db import NotFound
+from portal.form_fields import FormErrors
 from portal.operations import households, waiting
 from portal.tables import Activity, Booking, BookingEvent, Meeting, Outbox
 from tests import operations_world

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from portal import db, outbox
-from portal.mail import MailMessage
+from portal import db
+from portal.mail import outbox
+from portal.mail.messages import MailMessage
 from portal.tables import Outbox
 from tests.mail_server import free_port
 
@@ -165,7 +166,7 @@ async def test_without_smtp_url_mail_is_logged_once_and_kept(empty_db, smtp_serv
     assert empty_db.smtp_url is None
     await queue(2)
 
-    with captured_log("portal.outbox") as records:
+    with captured_log("portal.mail.outbox") as records:
         assert await outbox.deliver_due(empty_db, NOW) == 0
         assert await outbox.deliver_due(empty_db, NOW + timedelta(minutes=5)) == 0
 

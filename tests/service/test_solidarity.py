@@ -8,10 +8,10 @@ from datetime import date, timedelta
 import pytest
 from multidict import MultiDict
 
-from portal.catalogue import NotFound
+from portal.db import NotFound
 from portal.form_fields import FormErrors
+from portal.identity.staff_access import Forbidden
 from portal.solidarity import matches, needs, offers, report
-from portal.staff_access import Forbidden
 from portal.tables import AuditEntry, Outbox, SolidarityOffer
 from tests import solidarity_world
 from tests.solidarity_world import LINKS, need_form, now, offer_form
@@ -190,7 +190,7 @@ async def test_report_counts_active_offers_and_matches(world):
 
 
 async def test_erasure_closes_the_offer_and_wipes_its_texts(world):
-    from portal import erasure
+    from portal.families import erasure
     offer = await offers.save_offer(world.volunteer, form(offer_form(world)), now(), LINKS)
     await erasure.erase_family(world.volunteer, now(), LINKS)
     row = await SolidarityOffer.select().where(SolidarityOffer.id == offer.id).first()

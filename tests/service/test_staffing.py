@@ -8,10 +8,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from portal import audit, staff_access, staffing
-from portal.catalogue import NotFound
+from portal import audit
+from portal.admin import staffing
+from portal.db import NotFound
 from portal.form_fields import FormErrors
-from portal.staff_access import Forbidden
+from portal.identity import staff_access
+from portal.identity.staff_access import Forbidden
 from portal.tables import AuditEntry, StaffActivity, StaffHub, StaffUser
 from tests import factories
 from tests.web.staff_signin import PASSWORD, staff_member

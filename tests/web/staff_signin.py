@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import httpx
 
-from portal import staff_access
+from portal.identity import staff_access
 from portal.tables import StaffActivity
 
 PASSWORD = "a long staff password"

@@ -12,7 +12,7 @@ from markupsafe import escape
 
 from portal import db, i18n
 from portal.booking import service
-from portal.catalogue import local_day
+from portal.catalogue.browse import local_day
 from portal.i18n import ROME
 from portal.links import Links
 from portal.tables import Booking, FeedToken, Meeting

@@ -11,7 +11,7 @@ import pytest
 from piccolo.engine.sqlite import SQLiteEngine
 
 from portal import db
-from portal.taxonomy import AREAS, SERVICES
+from portal.catalogue.taxonomy import AREAS, SERVICES
 from tests import factories
 
 pytestmark = pytest.mark.anyio
@@ -212,7 +212,7 @@ async def test_odd_characters_never_reach_the_database(client, catalogue, path):
 async def test_requests_that_miss_the_cache_together_share_one_rendering(client, catalogue, monkeypatch):
     import asyncio
 
-    from portal import catalogue as catalogue_module
+    from portal.catalogue import browse as catalogue_module
 
     searches = 0
     original = catalogue_module.search

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import vobject
 
-from portal import feeds
 from portal.booking import service
+from portal.feeds import selection as feeds
 from portal.links import Links
 from tests import factories
 from tests.web.staff_signin import staff_member

@@ -11,9 +11,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.profiles import CHEAPEST
 from litestar.concurrency import sync_to_thread
 
-from portal import db, identity
-from portal.catalogue import NotFound
+from portal import db
+from portal.db import NotFound
 from portal.i18n import N_, gettext
+from portal.identity import codes as identity
 from portal.tables import Activity, Hub, StaffActivity, StaffHub, StaffUser
 
 ROLES = ("admin", "coordinator", "operator")

@@ -1,6 +1,6 @@
 """The audit trail: who did what to which record, when and why. Call record() inside the write
 transaction that makes the change, so the entry and the change commit (or roll back) together.
-Administrators read the log through portal.audit_log (filters, pages)."""
+Administrators read the log through portal.audit.log (filters, pages)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _default(value: Any) -> Any:
 async def record(actor: Any, action: str, record_type: str, record_id: int | None, reason: str,
                  details: dict | None, now: datetime) -> None:
     """Write one audit entry. actor is "staff:ID" | "family:ID" | "system", or anything with an
-    .actor attribute (a portal.staff_access.Staff); details is JSON-serialised (dates as ISO)."""
+    .actor attribute (a portal.identity.staff_access.Staff); details is JSON-serialised (dates as ISO)."""
     actor_text = getattr(actor, "actor", actor)
     await AuditEntry.insert(AuditEntry(
         actor=str(actor_text)[:60], action=action[:60], record_type=record_type[:40], record_id=record_id,

@@ -21,11 +21,11 @@ import aiosmtplib
 from piccolo.engine.sqlite import SQLiteEngine
 
 from portal import db
-from portal.mail import MailMessage
+from portal.mail.messages import MailMessage
 from portal.settings import Settings
 from portal.tables import Outbox
 
-log = logging.getLogger("portal.outbox")
+log = logging.getLogger("portal.mail.outbox")
 
 SMTP_TIMEOUT_S = 30
 LEASE = timedelta(minutes=5)  # a claim outlives one SMTP exchange by far

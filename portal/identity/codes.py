@@ -16,8 +16,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from portal import db, mail, outbox
+from portal import db
 from portal.i18n import LANGUAGES, N_, gettext
+from portal.mail import messages as mail
+from portal.mail import outbox
 from portal.tables import Family, SignInCode, Throttle, WebSession
 
 CODE_MINUTES = 10

@@ -8,8 +8,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from portal.feeds import IN_WINDOW, KEEP, MEETING_COLUMNS, MEETING_JOINS, FeedMeeting, feed_meeting
-from portal.staff_access import Staff, visible_activity_ids
+from portal.feeds.selection import IN_WINDOW, KEEP, MEETING_COLUMNS, MEETING_JOINS, FeedMeeting, feed_meeting
+from portal.identity.staff_access import Staff, visible_activity_ids
 from portal.tables import Meeting
 
 

@@ -12,14 +12,16 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Any, Mapping
 
-from portal import audit, db, staff_access
+from portal import audit, db
 from portal.booking import withdrawals
 from portal.booking.service import Target
-from portal.catalogue import NotFound, local_day
+from portal.catalogue.browse import local_day
+from portal.db import NotFound
 from portal.form_fields import Form, parse_day, refuse
 from portal.i18n import N_, ROME
+from portal.identity import staff_access
+from portal.identity.staff_access import Staff
 from portal.links import Links
-from portal.staff_access import Staff
 from portal.tables import Booking, Meeting
 
 PLACE_LENGTH = 200

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from portal import db, feeds
+from portal import db
 from portal.booking import service
 from portal.booking.rules import LIVE
+from portal.feeds import selection as feeds
 from portal.links import Links
 from portal.tables import AccessRequest, Booking, Family, Member, SignInCode, SolidarityOffer
 

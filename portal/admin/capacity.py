@@ -9,15 +9,16 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from portal import audit, db, staff_access
+from portal import audit, db
+from portal.admin.meetings import meeting_in_scope
 from portal.booking import service, withdrawals
 from portal.booking.rules import BookingRefused
-from portal.catalogue import NotFound
+from portal.db import NotFound
 from portal.form_fields import Form, FormErrors
 from portal.i18n import N_, gettext
+from portal.identity import staff_access
+from portal.identity.staff_access import Staff
 from portal.links import Links
-from portal.meetings_admin import meeting_in_scope
-from portal.staff_access import Staff
 from portal.tables import Booking, Family, Meeting
 
 MAX_CAPACITY = 1000

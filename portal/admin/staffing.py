@@ -12,11 +12,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from litestar.concurrency import sync_to_thread
 
-from portal import audit, db, identity, staff_access
-from portal.catalogue import NotFound
+from portal import audit, db
+from portal.db import NotFound
 from portal.form_fields import Form, refuse
 from portal.i18n import N_
-from portal.staff_access import ROLES, Staff
+from portal.identity import codes as identity
+from portal.identity import staff_access
+from portal.identity.staff_access import ROLES, Staff
 from portal.tables import Activity, Hub, StaffActivity, StaffHub, StaffUser
 
 NAME_LENGTH = 120

@@ -26,8 +26,8 @@ from litestar.stores.base import Store
 from litestar.types import Empty, Message, ScopeSession
 
 from portal import db
+from portal.identity.staff_access import Staff, load_staff
 from portal.settings import Settings
-from portal.staff_access import Staff, load_staff
 from portal.tables import Family, WebSession
 
 SESSION_DAYS = 30

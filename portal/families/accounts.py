@@ -15,9 +15,11 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from portal import db, identity
-from portal.catalogue import NotFound
+from portal import db
+from portal.db import NotFound
+from portal.form_fields import FormErrors
 from portal.i18n import LANGUAGES, N_, ROME, gettext
+from portal.identity import codes as identity
 from portal.tables import (
     AccessRequest,
     Booking,
@@ -39,17 +41,6 @@ LIVE_BOOKING = ("pending", "confirmed", "waitlisted")
 KINDS = ("adult", "child")
 _PHONE = re.compile(r"^\+?[0-9 ()./-]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class FormErrors(Exception):
-    """Input that cannot be saved: a message per field, in the user's language; nothing was changed."""
-
-    status_code = 422
-
-    def __init__(self, by_field: dict[str, str], status_code: int = 422) -> None:
-        super().__init__(by_field)
-        self.by_field = by_field
-        self.status_code = status_code
 
 
 @dataclass(frozen=True)

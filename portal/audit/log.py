@@ -18,7 +18,7 @@ from piccolo.columns.combination import WhereRaw
 from portal import db
 from portal.form_fields import Form, FormErrors
 from portal.i18n import N_, ROME, gettext
-from portal.staff_access import Staff, authorize
+from portal.identity.staff_access import Staff, authorize
 from portal.tables import AuditEntry, StaffUser
 
 PAGE_SIZE = 50

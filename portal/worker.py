@@ -7,12 +7,12 @@ import logging
 from contextlib import suppress
 from datetime import datetime, timezone
 
-from portal import outbox
 from portal.booking import reminders
 from portal.links import Links
+from portal.mail import outbox
 from portal.settings import Settings
 
-log = logging.getLogger("portal.background")
+log = logging.getLogger("portal.worker")
 REMINDER_INTERVAL_S = 60
 
 

@@ -9,10 +9,11 @@ from typing import Any, Mapping
 
 from piccolo.query.functions.aggregate import Count
 
-from portal import audit, db, staff_access
+from portal import audit, db
 from portal.form_fields import Form, refuse
 from portal.i18n import N_
-from portal.staff_access import Staff
+from portal.identity import staff_access
+from portal.identity.staff_access import Staff
 from portal.tables import Activity, Hub, Meeting
 
 TEXT_FIELDS = {  # name: (max length, message when missing or None, several lines)

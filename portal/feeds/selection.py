@@ -26,9 +26,9 @@ import segno
 
 from portal import db
 from portal.booking.rules import LIVE
-from portal.catalogue import NotFound
+from portal.catalogue.taxonomy import AREA_BY_SLUG, SEPARATION_AREA
+from portal.db import NotFound
 from portal.tables import Activity, Family, FeedToken, Hub, StaffUser
-from portal.taxonomy import AREA_BY_SLUG, SEPARATION_AREA
 
 KEEP = timedelta(days=30)  # past meetings, and cancellations, stay this long in a feed
 TOKEN_BYTES = 32

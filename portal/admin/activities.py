@@ -1,19 +1,22 @@
 """Activities in the staff area: coordinators create and edit those of their hubs (administrators,
 of every hub); operators only see the ones assigned to them. Ages are entered in years or months
-and kept in months; a change of capacity goes through portal.capacity (promotions, the audit log)."""
+and kept in months; a change of capacity goes through portal.admin.capacity (promotions, the audit log)."""
 
 from __future__ import annotations
 
 from datetime import datetime, time
 from typing import Any, Mapping
 
-from portal import audit, capacity, db, staff_access, taxonomy
+from portal import audit, db
+from portal.admin import capacity
 from portal.booking.rules import BookingRefused
+from portal.catalogue import taxonomy
+from portal.catalogue.taxonomy import SERVICES
 from portal.form_fields import Form, FormErrors, refuse
 from portal.i18n import N_, ROME, gettext
-from portal.staff_access import Staff
+from portal.identity import staff_access
+from portal.identity.staff_access import Staff
 from portal.tables import Activity, Booking, Hub, Service
-from portal.taxonomy import SERVICES
 
 ACCESS = ("open", "approval", "request", "referral")
 FORMATS = ("single", "course")

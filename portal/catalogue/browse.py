@@ -8,9 +8,10 @@ from datetime import date, datetime
 from typing import Mapping
 
 from portal import db
+from portal.catalogue.taxonomy import AREA_BY_SLUG, SERVICE_BY_SLUG
+from portal.db import NotFound
 from portal.i18n import N_, ROME, gettext
 from portal.tables import Activity, Hub, Meeting
-from portal.taxonomy import AREA_BY_SLUG, SERVICE_BY_SLUG
 
 PAGE_SIZE = 12
 MAX_AGE_YEARS = 17
@@ -310,10 +311,6 @@ class ActivityPage:
     cancellation_hours: int
     hub: dict
     meetings: list[MeetingView]
-
-
-class NotFound(Exception):
-    """The record does not exist or is not visible here."""
 
 
 async def activity_page(slug: str, now: datetime) -> ActivityPage:

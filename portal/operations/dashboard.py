@@ -10,9 +10,11 @@ from datetime import date, datetime, timedelta
 
 from piccolo.query.functions.aggregate import Count
 
-from portal import db, hubs_admin, staff_access
+from portal import db
+from portal.admin import hubs as hubs_admin
 from portal.i18n import ROME
-from portal.staff_access import Staff
+from portal.identity import staff_access
+from portal.identity.staff_access import Staff
 from portal.tables import AccessRequest, Booking, Meeting
 
 OPEN_REQUESTS = ("new", "contacted")

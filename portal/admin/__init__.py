@@ -1,0 +1,1 @@
+"""Staff set-up: hubs, activities, meetings and series, capacity, staff accounts."""

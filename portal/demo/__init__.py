@@ -1,0 +1,1 @@
+"""The demo catalogue and households that `portal demo` loads into an empty database."""

@@ -1,0 +1,1 @@
+"""Families' own data: profile, household members, e-mail change, data download and erasure."""

@@ -1,0 +1,1 @@
+"""Calendar feeds: what each feed holds and the private feeds' secret tokens. No HTTP here."""

@@ -1,0 +1,1 @@
+"""Mail: messages in the user's language, the outbox written with its cause, and sending."""
