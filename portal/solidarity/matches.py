@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Mapping
 
+from piccolo.columns import Varchar
+
 from portal import audit, db, i18n
 from portal.db import NotFound
 from portal.form_fields import Form
@@ -212,20 +214,20 @@ async def _views(condition) -> list[MatchView]:
 
 async def volunteer_matches(family_id: int) -> list[SharedMatch]:
     """The matches of the family's offers, with only what staff shared with the volunteer."""
-    rows = await Match.select(Match.id, Match.status, Match.start_date, Match.shared_with_volunteer,
-                              Match.need.hub.name, Match.need.hub.phone).where(
-        Match.offer.family == family_id).order_by(Match.id, ascending=False)
-    return [SharedMatch(r["id"], r["status"], r["start_date"], r["shared_with_volunteer"], r["need.hub.name"],
-                        r["need.hub.phone"]) for r in rows]
+    return await _shared(Match.shared_with_volunteer, Match.offer.family == family_id)
 
 
 async def family_help(family_id: int) -> list[SharedMatch]:
     """Help matched to this family's own needs, with only what staff shared with the family."""
-    rows = await Match.select(Match.id, Match.status, Match.start_date, Match.shared_with_family,
-                              Match.need.hub.name, Match.need.hub.phone).where(
-        Match.need.family == family_id).order_by(Match.id, ascending=False)
-    return [SharedMatch(r["id"], r["status"], r["start_date"], r["shared_with_family"], r["need.hub.name"],
-                        r["need.hub.phone"]) for r in rows]
+    return await _shared(Match.shared_with_family, Match.need.family == family_id)
+
+
+async def _shared(shared: Varchar, condition) -> list[SharedMatch]:
+    rows = await Match.select(Match.id, Match.status, Match.start_date, shared.as_alias("shared"),
+                              Match.need.hub.name, Match.need.hub.phone).where(condition).order_by(
+        Match.id, ascending=False)
+    return [SharedMatch(r["id"], r["status"], r["start_date"], r["shared"], r["need.hub.name"], r["need.hub.phone"])
+            for r in rows]
 
 
 async def family_match(family_id: int, match_id: int) -> SharedMatch:

@@ -14,7 +14,7 @@ from portal.i18n import N_, gettext
 from portal.identity.staff_access import Staff, authorize, hub_in_scope, listed_hub_ids
 from portal.operations import requests as access_requests
 from portal.solidarity.offers import ACTION, districts, help_kinds
-from portal.solidarity.vocabulary import LANGUAGE_CODES, NEED_STATUSES, TIME_BANDS, join, split, split_days
+from portal.solidarity.vocabulary import LANGUAGE_CODES, NEED_STATUSES, join, read_when, split, split_days
 from portal.tables import Family, Need
 
 NOTES_LENGTH = 4000
@@ -56,12 +56,7 @@ async def parse_need(values: Mapping[str, Any], by_hand: bool) -> dict:
     kind = form.integer("kind", 1, 2**31 - 1, N_("Choose the kind of help."))
     if kind is not None and kind not in kind_ids:
         form.error("kind", N_("Choose the kind of help."))
-    days = form.ids("weekdays")
-    if not days or any(day not in range(1, 8) for day in days):
-        form.error("weekdays", N_("Choose at least one day of the week."))
-    bands = sorted(set(form.all("time_bands")))
-    if not bands or any(band not in TIME_BANDS for band in bands):
-        form.error("time_bands", N_("Choose at least one time of day."))
+    days, bands = read_when(form)
     district = form.choice("district", await districts(), N_("Choose a district from the list."))
     language = form.choice("language", LANGUAGE_CODES, N_("Choose a language from the list."))
     notes = form.text("staff_notes", NOTES_LENGTH, multiline=True)

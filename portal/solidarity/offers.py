@@ -27,9 +27,9 @@ from portal.solidarity import notices
 from portal.solidarity.vocabulary import (
     LANGUAGE_CODES,
     OFFER_STATUSES,
-    TIME_BANDS,
     join,
     join_districts,
+    read_when,
     split,
     split_days,
     split_districts,
@@ -155,12 +155,7 @@ async def parse_offer(values: Mapping[str, Any]) -> dict:
         form.error("kinds", N_("Choose at least one kind of help, or describe it below."))
     elif any(kind not in active_kinds for kind in kinds):
         form.error("kinds", N_("Choose the kinds of help from the list."))
-    days = form.ids("weekdays")
-    if not days or any(day not in range(1, 8) for day in days):
-        form.error("weekdays", N_("Choose at least one day of the week."))
-    bands = sorted(set(form.all("time_bands")))
-    if not bands or any(band not in TIME_BANDS for band in bands):
-        form.error("time_bands", N_("Choose at least one time of day."))
+    days, bands = read_when(form)
     known_districts = set(await districts())
     chosen_districts = [d for d in dict.fromkeys(form.all("districts"))]
     if not chosen_districts or any(d not in known_districts for d in chosen_districts):
