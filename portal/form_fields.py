@@ -1,4 +1,5 @@
-"""Reading the staff area's forms: each field parsed once, a message per field in the user's language.
+"""Reading forms: each field parsed once, a message per field in the user's language; and the rule of a
+plausible e-mail address, which the sign-in codes use too.
 
 A `Form` collects every problem before anything is written; `raise_if_any()` turns them into
 `FormErrors`, which the handlers show by their fields with a 422.
