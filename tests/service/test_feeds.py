@@ -302,7 +302,8 @@ async def test_fetches_are_recorded_cheaply(empty_db):
     first = now()
     await feed_tokens.record_fetch(await feed_tokens.verify_token("family", token, SECRET), first)
     assert (await feed_tokens.token_status("family", family)).last_fetched_at == first
-    await feed_tokens.record_fetch(await feed_tokens.verify_token("family", token, SECRET), first + timedelta(minutes=1))
+    await feed_tokens.record_fetch(await feed_tokens.verify_token("family", token, SECRET),
+                                   first + timedelta(minutes=1))
     assert (await feed_tokens.token_status("family", family)).last_fetched_at == first  # no write within minutes
     later = first + feed_tokens.FETCH_RESOLUTION
     await feed_tokens.record_fetch(await feed_tokens.verify_token("family", token, SECRET), later)
