@@ -27,6 +27,7 @@ from portal import db
 from portal.booking import listing
 from portal.db import NotFound
 from portal.feeds import selection as feeds
+from portal.feeds import tokens as feed_tokens
 from portal.feeds.staff_feed import staff_feed as staff_feed_of
 from portal.i18n import DEFAULT_LANGUAGE, current_language, set_language
 from portal.identity import staff_access
@@ -223,7 +224,7 @@ async def feed_qr(request: Request, path: FromPath[str]) -> Response:
     url = _base_url(request) + public_feed_path(kind, slug)
     if current_language() != DEFAULT_LANGUAGE:
         url += f"?lang={current_language()}"
-    return Response(content=feeds.qr_svg(feeds.webcal_url(url)), media_type="image/svg+xml",
+    return Response(content=feed_tokens.qr_svg(feed_tokens.webcal_url(url)), media_type="image/svg+xml",
                     headers={"cache-control": "public, max-age=86400"})
 
 
@@ -234,10 +235,10 @@ async def feed_qr(request: Request, path: FromPath[str]) -> Response:
 async def family_feed(request: Request, name: FromPath[str]) -> Response:
     """A family's bookings, by its secret token; an unknown, revoked or malformed token is 404."""
     now = _now()
-    access = await feeds.verify_token("family", _ics_name(name), request.app.state.settings.secret_key)
+    access = await feed_tokens.verify_token("family", _ics_name(name), request.app.state.settings.secret_key)
     if access is None:
         raise NotFoundException()
-    await feeds.record_fetch(access, now)
+    await feed_tokens.record_fetch(access, now)
     feed = await feeds.family_feed(access.owner, now)
     set_language(feed.language)  # the family's language, whatever the calendar app sends
     base_url = _base_url(request)
@@ -253,11 +254,11 @@ async def family_feed(request: Request, name: FromPath[str]) -> Response:
 async def staff_feed(request: Request, name: FromPath[str]) -> Response:
     """A staff member's meetings with places, never names, by the member's secret token."""
     now = _now()
-    access = await feeds.verify_token("staff", _ics_name(name), request.app.state.settings.secret_key)
+    access = await feed_tokens.verify_token("staff", _ics_name(name), request.app.state.settings.secret_key)
     staff = await staff_access.load_staff(access.owner) if access else None
     if staff is None:
         raise NotFoundException()
-    await feeds.record_fetch(access, now)
+    await feed_tokens.record_fetch(access, now)
     feed = await staff_feed_of(staff, now)
     base_url = _base_url(request)
     etag = _etag(feed.version, base_url, current_language())

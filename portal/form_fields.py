@@ -1,4 +1,5 @@
-"""Reading the staff area's forms: each field parsed once, a message per field in the user's language.
+"""Reading forms: each field parsed once, a message per field in the user's language; and the rule of a
+plausible e-mail address, which the sign-in codes use too.
 
 A `Form` collects every problem before anything is written; `raise_if_any()` turns them into
 `FormErrors`, which the handlers show by their fields with a 422.
@@ -13,8 +14,12 @@ from datetime import date, datetime, time
 from typing import Any, Iterable, Mapping
 
 from portal.i18n import N_, gettext
-from portal.identity import codes as identity
 
+MAX_EMAIL_LENGTH = 254
+_EMAIL = re.compile(
+    r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
+    r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tabs and line breaks are fine in long texts
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TRUE = ("1", "on", "yes", "true")
@@ -34,6 +39,12 @@ class FormErrors(Exception):
 def refuse(field: str, message: str, status_code: int = 422, **variables: object) -> FormErrors:
     """One field's error, ready to raise."""
     return FormErrors({field: gettext(message, **variables)}, status_code)
+
+
+def plausible_email(raw: str | None) -> str | None:
+    """The address stripped and lower-cased, or None when it is not a plausible e-mail address."""
+    email = (raw or "").strip().lower()
+    return email if len(email) <= MAX_EMAIL_LENGTH and _EMAIL.match(email) else None
 
 
 def slugify(text: str) -> str:
@@ -84,12 +95,12 @@ class Form:
         return value
 
     def email(self, name: str, missing: str | None = None) -> str:
-        value = self.text(name, 254, missing).lower()
+        value = self.text(name, MAX_EMAIL_LENGTH, missing).lower()
         if value and name not in self.errors:
-            try:
-                value = identity.normalise_email(value)
-            except identity.InvalidEmail:
+            email = plausible_email(value)
+            if email is None:
                 self.error(name, N_("Enter an e-mail address such as name@example.it."))
+            return email or value
         return value
 
     def slug(self, name: str, fallback: str, max_length: int) -> str:

@@ -9,7 +9,7 @@ from litestar.response import Redirect
 from portal.staff import common
 
 from portal.admin import staffing
-from portal.feeds import selection as feeds
+from portal.feeds import tokens as feed_tokens
 from portal.form_fields import FormErrors
 from portal.i18n import N_
 from portal.identity import sessions
@@ -38,25 +38,25 @@ async def profile_page(request: Request) -> Response:
 async def _calendar(request: Request) -> dict:
     """The staff feed's state, and a new address when one was just made (shown once: only its hash is kept)."""
     staff = await common.signed_in(request)
-    context = {"feed_status": await feeds.token_status("staff", staff.id)}
+    context = {"feed_status": await feed_tokens.token_status("staff", staff.id)}
     token = request.session.pop(NEW_FEED_TOKEN, None) if isinstance(request.scope.get("session"), dict) else None
     if token:
         url = request.app.state.settings.base_url + f"/calendari/staff/{token}.ics"
-        context.update(new_feed_url=url, new_feed_qr=feeds.qr_data_uri(feeds.webcal_url(url)))
+        context.update(new_feed_url=url, new_feed_qr=feed_tokens.qr_data_uri(feed_tokens.webcal_url(url)))
     return context
 
 
 @post("/staff/profilo/calendario")
 async def new_calendar_address(request: Request) -> Response:
     staff = await common.signed_in(request)
-    token = await feeds.rotate_token("staff", staff.id, request.app.state.settings.secret_key, common.now())
+    token = await feed_tokens.rotate_token("staff", staff.id, request.app.state.settings.secret_key, common.now())
     request.set_session({**request.session, NEW_FEED_TOKEN: token})
     return Redirect("/staff/profilo#calendario", status_code=303)
 
 
 @post("/staff/profilo/calendario/disattiva")
 async def turn_off_calendar_address(request: Request) -> Response:
-    await feeds.revoke_token("staff", (await common.signed_in(request)).id, common.now())
+    await feed_tokens.revoke_token("staff", (await common.signed_in(request)).id, common.now())
     return Redirect("/staff/profilo?esito=calendario-disattivato#calendario", status_code=303)
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from portal import db
 from portal.booking import service
 from portal.booking.rules import LIVE
-from portal.feeds import selection as feeds
+from portal.feeds import tokens as feed_tokens
 from portal.links import Links
 from portal.tables import AccessRequest, Booking, Family, Member, SignInCode, SolidarityOffer
 
@@ -26,7 +26,7 @@ async def erase_family(family_id: int, now: datetime, links: Links) -> None:
             SolidarityOffer.family == family_id)
         await Member.delete().where(Member.family == family_id)
         await SignInCode.delete().where(SignInCode.family == family_id)
-        await feeds.revoke_token("family", family_id, now)
+        await feed_tokens.revoke_token("family", family_id, now)
         await Family.update({
             Family.email: None, Family.name: "", Family.surname: "", Family.phone: "", Family.district: "",
             Family.session_epoch: Family.session_epoch + 1, Family.erased_at: now,

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from portal import db
+from portal.form_fields import plausible_email
 from portal.i18n import LANGUAGES, N_, gettext
 from portal.mail import messages as mail
 from portal.mail import outbox
@@ -25,19 +25,12 @@ from portal.tables import Family, SignInCode, Throttle, WebSession
 CODE_MINUTES = 10
 MAX_ATTEMPTS = 5
 PURPOSES = ("sign_in", "change_email")
-MAX_EMAIL_LENGTH = 254
 # (hits, window in seconds) per key kind; the windows are fixed, so a burst straddling two
 # windows may pass twice the limit, which is fine for these purposes.
 CODES_PER_EMAIL = (5, 3600)
 CODES_PER_CLIENT = (60, 3600)  # households behind one address (a hub's Wi-Fi, a school)
 ATTEMPTS_PER_CLIENT = (120, 3600)
 KEEP_EXPIRED = timedelta(days=1)
-
-_EMAIL = re.compile(
-    r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
-    r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$"
-)
-
 
 class SignInError(Exception):
     """A refusal the family can act on: `message` is in the user's language, `field` is where it shows."""
@@ -83,8 +76,8 @@ class _Outcome:
 
 def normalise_email(raw: str) -> str:
     """Strip and lower-case; raise InvalidEmail when it is not a plausible address."""
-    email = (raw or "").strip().lower()
-    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.match(email):
+    email = plausible_email(raw)
+    if email is None:
         raise InvalidEmail()
     return email
 

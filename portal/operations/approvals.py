@@ -16,7 +16,7 @@ from portal.i18n import N_, ROME, gettext
 from portal.identity.staff_access import Staff, authorize, visible_activity_ids
 from portal.links import Links
 from portal.operations import scope
-from portal.operations.rosters import RosterBooking, roster_bookings
+from portal.operations.rosters import RosterBooking, bookings_by_id
 from portal.tables import Activity, Booking, Hub, Meeting
 
 MESSAGE_LENGTH = 500
@@ -44,16 +44,15 @@ async def pending_list(staff: Staff) -> list[Pending]:
     """Every place waiting for a decision that this staff member may decide, oldest first."""
     authorize(staff, "approvals")
     visible = await visible_activity_ids(staff)
-    query = Booking.select(Booking.id).where(Booking.status == "pending")
+    query = Booking.select().where(Booking.status == "pending")
     if visible is not None:
         query = query.where(Booking.activity.is_in(list(visible) or [0]))
-    rows = await query.order_by(Booking.joined_at).order_by(Booking.id)
-    return [await _pending(row["id"]) for row in rows]
+    return await _pendings(await query.order_by(Booking.joined_at).order_by(Booking.id))
 
 
 async def pending(staff: Staff, booking_id: int) -> Pending:
-    await scope.booking(staff, booking_id, "approvals")
-    return await _pending(booking_id)
+    booking, _ = await scope.booking(staff, booking_id, "approvals")
+    return (await _pendings([booking]))[0]
 
 
 def parse_preliminary(values: Mapping[str, Any], now: datetime) -> tuple[datetime, bool]:
@@ -94,18 +93,20 @@ async def decide(staff: Staff, booking_id: int, approve: bool, message: str, now
     await staff_booking.decide_pending(booking_id, approve, staff.actor, now, links, message)
 
 
-async def _pending(booking_id: int) -> Pending:
-    row = await Booking.select().where(Booking.id == booking_id).first()
-    activity = await Activity.select().where(Activity.id == row["activity"]).first()
-    hub = await Hub.select(Hub.name).where(Hub.id == activity["hub"]).first()
-    meeting = None
-    if row["meeting"] is not None:
-        meeting = await Meeting.select().where(Meeting.id == row["meeting"]).first()
-    bookings = await roster_bookings(meeting, activity, now_date(), {},
-                                     statuses=(row["status"],))
-    booking = next(b for b in bookings if b.id == booking_id)
-    return Pending(booking, activity, hub["name"], meeting, row["preliminary_meeting_at"],
-                   row["consent_recorded_at"])
+async def _pendings(rows: list[dict]) -> list[Pending]:
+    """These bookings with their activities, hubs and meetings: a fixed number of queries for any number."""
+    if not rows:
+        return []
+    activities = {a["id"]: a for a in await Activity.select().where(
+        Activity.id.is_in(list({row["activity"] for row in rows})))}
+    hubs = {h["id"]: h["name"] for h in await Hub.select(Hub.id, Hub.name).where(
+        Hub.id.is_in(list({a["hub"] for a in activities.values()})))}
+    meeting_ids = list({row["meeting"] for row in rows if row["meeting"] is not None})
+    meetings = {m["id"]: m for m in await Meeting.select().where(Meeting.id.is_in(meeting_ids))} if meeting_ids else {}
+    bookings = await bookings_by_id([row["id"] for row in rows], now_date())
+    return [Pending(bookings[row["id"]], activities[row["activity"]], hubs[activities[row["activity"]]["hub"]],
+                    meetings.get(row["meeting"]), row["preliminary_meeting_at"], row["consent_recorded_at"])
+            for row in rows]
 
 
 def now_date() -> date:

@@ -20,7 +20,7 @@ from portal.i18n import N_, ROME, gettext
 from portal.identity.staff_access import Staff, authorize, visible_activity_ids
 from portal.links import Links
 from portal.operations import scope
-from portal.operations.rosters import RosterBooking, roster_bookings
+from portal.operations.rosters import RosterBooking, activity_wide_bookings, roster_bookings
 from portal.tables import Activity, Booking, Meeting
 
 DIRECT_ACCESS = ("referral", "request")
@@ -44,9 +44,9 @@ async def activities(staff: Staff) -> list[dict]:
     if visible is not None:
         query = query.where(Activity.id.is_in(list(visible) or [0]))
     rows = await query.order_by(Activity.hub.name).order_by(Activity.title)
-    today = datetime.now(ROME).date()
+    enrolments = await activity_wide_bookings([row["id"] for row in rows], datetime.now(ROME).date(), LIVE)
     for row in rows:
-        row["enrolments"] = await roster_bookings(None, row, today, {}, statuses=LIVE)
+        row["enrolments"] = enrolments[row["id"]]
     return rows
 
 

@@ -99,6 +99,25 @@ async def participation(staff: Staff, period: Period) -> Report:
     authorize(staff, "reports")
     if period.hub_id is not None:
         await hub_in_scope(staff, period.hub_id)
+    activities = await _activities(staff, period)
+    meetings = await Meeting.select(
+        Meeting.id, Meeting.activity, Meeting.capacity, Meeting.seats_taken, Meeting.private, Meeting.private_booking,
+    ).where(Meeting.activity.is_in(list(activities) or [0]) & (Meeting.status == "scheduled")
+            & (Meeting.local_date >= period.date_from) & (Meeting.local_date <= period.date_to))
+    if not meetings:
+        return Report(period)
+    lines = await _seat_lines(activities, meetings)
+    meeting_activity = {m["id"]: m["activity"] for m in meetings}
+    for mark in await Attendance.select(Attendance.meeting, Attendance.present).where(
+            Attendance.meeting.is_in(list(meeting_activity))):
+        line = lines[meeting_activity[mark["meeting"]]]
+        line.marked += 1
+        line.present += 1 if mark["present"] else 0
+    return Report(period, _by_hub(lines.values()))
+
+
+async def _activities(staff: Staff, period: Period) -> dict[int, dict]:
+    """The activities of the report: those one may see, of the period's hub if it names one."""
     visible = await visible_activity_ids(staff)
     query = Activity.select(Activity.id, Activity.title, Activity.format, Activity.capacity, Activity.seats_taken,
                             Activity.hub, Activity.hub.name)
@@ -106,19 +125,13 @@ async def participation(staff: Staff, period: Period) -> Report:
         query = query.where(Activity.id.is_in(list(visible) or [0]))
     if period.hub_id is not None:
         query = query.where(Activity.hub == period.hub_id)
-    activities = {a["id"]: a for a in await query}
-    if not activities:
-        return Report(period)
-    meetings = await Meeting.select(
-        Meeting.id, Meeting.activity, Meeting.capacity, Meeting.seats_taken, Meeting.private, Meeting.private_booking,
-    ).where(Meeting.activity.is_in(list(activities)) & (Meeting.status == "scheduled")
-            & (Meeting.local_date >= period.date_from) & (Meeting.local_date <= period.date_to))
-    if not meetings:
-        return Report(period)
-    meeting_ids = [m["id"] for m in meetings]
-    marks = await Attendance.select(Attendance.meeting, Attendance.present).where(Attendance.meeting.is_in(meeting_ids))
+    return {a["id"]: a for a in await query}
+
+
+async def _seat_lines(activities: dict[int, dict], meetings: list[dict]) -> dict[int, Line]:
+    """A line per activity with its meetings held, seats offered and taken, and its waiting list."""
     private_seats = await _private_seats([m["private_booking"] for m in meetings if m["private"]])
-    waiting_by_meeting, waiting_by_activity = await _waiting(meeting_ids, list(activities))
+    waiting_by_meeting, waiting_by_activity = await _waiting([m["id"] for m in meetings], list(activities))
     lines: dict[int, Line] = {}
     for m in meetings:
         activity = activities[m["activity"]]
@@ -138,19 +151,19 @@ async def participation(staff: Staff, period: Period) -> Report:
             line.offered += activity["capacity"]
             line.taken += activity["seats_taken"]
             line.waiting += waiting_by_activity.get(activity_id, 0)
-    meeting_activity = {m["id"]: m["activity"] for m in meetings}
-    for mark in marks:
-        line = lines[meeting_activity[mark["meeting"]]]
-        line.marked += 1
-        line.present += 1 if mark["present"] else 0
+    return lines
+
+
+def _by_hub(lines) -> list[Line]:
+    """The lines by hub and activity, each hub followed by its total."""
     ordered: list[Line] = []
-    for hub in sorted({line.hub for line in lines.values()}):
-        hub_lines = sorted((line for line in lines.values() if line.hub == hub), key=lambda line: line.activity)
+    for hub in sorted({line.hub for line in lines}):
+        hub_lines = sorted((line for line in lines if line.hub == hub), key=lambda line: line.activity)
         total = Line(hub, "")
         for line in hub_lines:
             total.add(line)
         ordered += [*hub_lines, total]
-    return Report(period, ordered)
+    return ordered
 
 
 def sheet(report: Report) -> sheets.Sheet:

@@ -42,6 +42,7 @@ class RosterBooking:
     email: str
     phone: str
     participants: list[RosterParticipant] = field(default_factory=list)
+    activity_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -187,18 +188,46 @@ async def roster_bookings(meeting: dict | None, activity: dict, on: date, marks:
                           statuses: tuple[str, ...] = ON_ROSTER) -> list[RosterBooking]:
     """The bookings of a roster with their participants: ages on `on`, marks of `meeting`."""
     where, args = roster_clause(meeting, activity)
-    placeholders = ", ".join("{}" for _ in statuses)
+    return await _bookings(f"{where} AND b.status IN ({_placeholders(statuses)})", [*args, *statuses], on, marks,
+                           meeting["id"] if meeting else 0)
+
+
+async def bookings_by_id(booking_ids: list[int], on: date) -> dict[int, RosterBooking]:
+    """These bookings with their participants (ages on `on`), in two queries however many they are."""
+    if not booking_ids:
+        return {}
+    return {b.id: b for b in await _bookings(f"b.id IN ({_placeholders(booking_ids)})", booking_ids, on, {}, 0)}
+
+
+async def activity_wide_bookings(activity_ids: list[int], on: date, statuses: tuple[str, ...]
+                                 ) -> dict[int, list[RosterBooking]]:
+    """The activity-wide bookings (a course's, or direct enrolments) of these activities, by activity."""
+    if not activity_ids:
+        return {}
+    where = (f"b.activity IN ({_placeholders(activity_ids)}) AND b.meeting IS NULL"
+             f" AND b.status IN ({_placeholders(statuses)})")
+    by_activity: dict[int, list[RosterBooking]] = {activity_id: [] for activity_id in activity_ids}
+    for booking in await _bookings(where, [*activity_ids, *statuses], on, {}, 0):
+        by_activity[booking.activity_id].append(booking)
+    return by_activity
+
+
+def _placeholders(values: tuple | list) -> str:
+    return ", ".join("{}" for _ in values)
+
+
+async def _bookings(where: str, args: list, on: date, marks: dict[tuple[int, int], bool],
+                    meeting_id: int) -> list[RosterBooking]:
     rows = await Booking.raw(
-        "SELECT b.id, b.code, b.status, b.seats, b.joined_at, b.family, f.name, f.surname, f.email, f.phone"
-        f" FROM booking b JOIN family f ON f.id = b.family WHERE {where} AND b.status IN ({placeholders})"
-        " ORDER BY f.surname, f.name, b.id", *args, *statuses)
+        "SELECT b.id, b.code, b.status, b.seats, b.joined_at, b.family, b.activity, f.name, f.surname, f.email,"
+        f" f.phone FROM booking b JOIN family f ON f.id = b.family WHERE {where}"
+        " ORDER BY f.surname, f.name, b.id", *args)
     if not rows:
         return []
     participants = await BookingParticipant.select(
         BookingParticipant.id, BookingParticipant.booking, BookingParticipant.member.first_name,
         BookingParticipant.member.kind, BookingParticipant.member.birth_year, BookingParticipant.member.birth_month,
     ).where(BookingParticipant.booking.is_in([r["id"] for r in rows])).order_by(BookingParticipant.id)
-    meeting_id = meeting["id"] if meeting else 0
     by_booking: dict[int, list[RosterParticipant]] = {}
     for p in participants:
         by_booking.setdefault(p["booking"], []).append(RosterParticipant(
@@ -209,7 +238,7 @@ async def roster_bookings(meeting: dict | None, activity: dict, on: date, marks:
         RosterBooking(
             id=r["id"], code=r["code"], status=r["status"], seats=r["seats"], joined_at=db.instant(r["joined_at"]),
             family_id=r["family"], name=r["name"] or "", surname=r["surname"] or "", email=r["email"] or "",
-            phone=r["phone"] or "", participants=by_booking.get(r["id"], []),
+            phone=r["phone"] or "", participants=by_booking.get(r["id"], []), activity_id=r["activity"],
         )
         for r in rows
     ]

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Mapping
 
+from piccolo.columns import Varchar
+
 from portal import audit, db, i18n
 from portal.db import NotFound
 from portal.form_fields import Form
@@ -84,8 +86,9 @@ async def candidates(staff: Staff, need_id: int) -> list[Candidate]:
         languages=frozenset(split(row["languages"])), live_matches=loads.get(row["id"], 0)) for row in rows]
     wanted = matching.NeedFacts(need.kind_id, frozenset(need.weekdays), frozenset(need.time_bands), need.district,
                                 need.language)
-    return [Candidate(found, await offers._staff_view(staff, found.offer_id))  # noqa: SLF001
-            for found in matching.rank(wanted, facts)]
+    ranked = matching.rank(wanted, facts)
+    views = {view.offer.id: view for view in await offers.staff_views(staff, [found.offer_id for found in ranked])}
+    return [Candidate(found, views[found.offer_id]) for found in ranked]
 
 
 async def _family_first_name(family_id: int) -> tuple[str, str]:
@@ -187,21 +190,23 @@ async def update(staff: Staff, match_id: int, values: Mapping[str, Any], now: da
 
 async def need_matches(staff: Staff, need_id: int) -> list[MatchView]:
     await needs.need_in_scope(staff, need_id)
-    rows = await Match.select(Match.id).where(Match.need == need_id).order_by(Match.id)
-    return [await _view(row["id"]) for row in rows]
+    return await _views(Match.need == need_id)
 
 
 async def offer_matches(staff: Staff, offer_id: int) -> list[MatchView]:
     await offers.offer_in_scope(staff, offer_id)
-    rows = await Match.select(Match.id).where(Match.offer == offer_id).order_by(Match.id)
-    return [await _view(row["id"]) for row in rows]
+    return await _views(Match.offer == offer_id)
 
 
 async def _view(match_id: int) -> MatchView:
-    row = await Match.select(Match.all_columns(), Match.need.hub).where(Match.id == match_id).first()
-    return MatchView(row["id"], row["offer"], row["need"], row["need.hub"], row["status"], row["start_date"],
-                     row["shared_with_volunteer"], row["shared_with_family"], row["follow_up_notes"],
-                     row["created_at"])
+    return (await _views(Match.id == match_id))[0]
+
+
+async def _views(condition) -> list[MatchView]:
+    rows = await Match.select(Match.all_columns(), Match.need.hub).where(condition).order_by(Match.id)
+    return [MatchView(row["id"], row["offer"], row["need"], row["need.hub"], row["status"], row["start_date"],
+                      row["shared_with_volunteer"], row["shared_with_family"], row["follow_up_notes"],
+                      row["created_at"]) for row in rows]
 
 
 # -- families ------------------------------------------------------------------------------
@@ -209,20 +214,20 @@ async def _view(match_id: int) -> MatchView:
 
 async def volunteer_matches(family_id: int) -> list[SharedMatch]:
     """The matches of the family's offers, with only what staff shared with the volunteer."""
-    rows = await Match.select(Match.id, Match.status, Match.start_date, Match.shared_with_volunteer,
-                              Match.need.hub.name, Match.need.hub.phone).where(
-        Match.offer.family == family_id).order_by(Match.id, ascending=False)
-    return [SharedMatch(r["id"], r["status"], r["start_date"], r["shared_with_volunteer"], r["need.hub.name"],
-                        r["need.hub.phone"]) for r in rows]
+    return await _shared(Match.shared_with_volunteer, Match.offer.family == family_id)
 
 
 async def family_help(family_id: int) -> list[SharedMatch]:
     """Help matched to this family's own needs, with only what staff shared with the family."""
-    rows = await Match.select(Match.id, Match.status, Match.start_date, Match.shared_with_family,
-                              Match.need.hub.name, Match.need.hub.phone).where(
-        Match.need.family == family_id).order_by(Match.id, ascending=False)
-    return [SharedMatch(r["id"], r["status"], r["start_date"], r["shared_with_family"], r["need.hub.name"],
-                        r["need.hub.phone"]) for r in rows]
+    return await _shared(Match.shared_with_family, Match.need.family == family_id)
+
+
+async def _shared(shared: Varchar, condition) -> list[SharedMatch]:
+    rows = await Match.select(Match.id, Match.status, Match.start_date, shared.as_alias("shared"),
+                              Match.need.hub.name, Match.need.hub.phone).where(condition).order_by(
+        Match.id, ascending=False)
+    return [SharedMatch(r["id"], r["status"], r["start_date"], r["shared"], r["need.hub.name"], r["need.hub.phone"])
+            for r in rows]
 
 
 async def family_match(family_id: int, match_id: int) -> SharedMatch:

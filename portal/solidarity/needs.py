@@ -14,7 +14,7 @@ from portal.i18n import N_, gettext
 from portal.identity.staff_access import Staff, authorize, hub_in_scope, listed_hub_ids
 from portal.operations import requests as access_requests
 from portal.solidarity.offers import ACTION, districts, help_kinds
-from portal.solidarity.vocabulary import LANGUAGE_CODES, NEED_STATUSES, TIME_BANDS, join, split, split_days
+from portal.solidarity.vocabulary import LANGUAGE_CODES, NEED_STATUSES, join, read_when, split, split_days
 from portal.tables import Family, Need
 
 NOTES_LENGTH = 4000
@@ -56,12 +56,7 @@ async def parse_need(values: Mapping[str, Any], by_hand: bool) -> dict:
     kind = form.integer("kind", 1, 2**31 - 1, N_("Choose the kind of help."))
     if kind is not None and kind not in kind_ids:
         form.error("kind", N_("Choose the kind of help."))
-    days = form.ids("weekdays")
-    if not days or any(day not in range(1, 8) for day in days):
-        form.error("weekdays", N_("Choose at least one day of the week."))
-    bands = sorted(set(form.all("time_bands")))
-    if not bands or any(band not in TIME_BANDS for band in bands):
-        form.error("time_bands", N_("Choose at least one time of day."))
+    days, bands = read_when(form)
     district = form.choice("district", await districts(), N_("Choose a district from the list."))
     language = form.choice("language", LANGUAGE_CODES, N_("Choose a language from the list."))
     notes = form.text("staff_notes", NOTES_LENGTH, multiline=True)
@@ -133,23 +128,27 @@ async def update(staff: Staff, need_id: int, values: Mapping[str, Any], now: dat
 async def listing(staff: Staff, hub_id: int | None) -> list[NeedView]:
     hubs = await listed_hub_ids(staff, hub_id)
     authorize(staff, ACTION)
-    query = Need.select(Need.id)
+    query = _select()
     if hubs is not None:
         query = query.where(Need.hub.is_in(hubs))
-    rows = await query.order_by(Need.created_at, ascending=False)
-    return [await view(row["id"]) for row in rows]
+    return [_view(row) for row in await query.order_by(Need.created_at, ascending=False)]
 
 
 async def view(need_id: int) -> NeedView:
-    row = await Need.select(Need.all_columns(), Need.hub.name, Need.hub.phone, Need.kind.name).where(
-        Need.id == need_id).first()
+    return _view(await _select().where(Need.id == need_id).first())
+
+
+def _select():
+    """A need with its hub, kind of help and family (when it has one), in one query."""
+    return Need.select(Need.all_columns(), Need.hub.name, Need.hub.phone, Need.kind.name, Need.family.id,
+                       Need.family.name, Need.family.surname, Need.family.phone, Need.family.email)
+
+
+def _view(row: dict) -> NeedView:
     name, phone, email = row["contact_name"], row["contact_phone"], row["contact_email"]
-    if row["family"] is not None:
-        family = await Family.select(Family.name, Family.surname, Family.phone, Family.email).where(
-            Family.id == row["family"]).first()
-        if family:
-            name = f"{family['name'] or ''} {family['surname'] or ''}".strip()
-            phone, email = family["phone"] or "", family["email"] or ""
+    if row["family.id"] is not None:  # the family's account, not what was typed by hand
+        name = f"{row['family.name'] or ''} {row['family.surname'] or ''}".strip()
+        phone, email = row["family.phone"] or "", row["family.email"] or ""
     return NeedView(
         id=row["id"], hub_id=row["hub"], hub_name=row["hub.name"], hub_phone=row["hub.phone"], kind_id=row["kind"],
         kind_name=row["kind.name"], weekdays=split_days(row["weekdays"]), time_bands=split(row["time_bands"]),
@@ -157,5 +156,3 @@ async def view(need_id: int) -> NeedView:
         access_request_id=row["access_request"], contact_name=name, contact_phone=phone, contact_email=email,
         status=row["status"], staff_notes=row["staff_notes"] or "", created_at=row["created_at"],
     )
-
-

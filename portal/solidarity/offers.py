@@ -27,9 +27,9 @@ from portal.solidarity import notices
 from portal.solidarity.vocabulary import (
     LANGUAGE_CODES,
     OFFER_STATUSES,
-    TIME_BANDS,
     join,
     join_districts,
+    read_when,
     split,
     split_days,
     split_districts,
@@ -155,12 +155,7 @@ async def parse_offer(values: Mapping[str, Any]) -> dict:
         form.error("kinds", N_("Choose at least one kind of help, or describe it below."))
     elif any(kind not in active_kinds for kind in kinds):
         form.error("kinds", N_("Choose the kinds of help from the list."))
-    days = form.ids("weekdays")
-    if not days or any(day not in range(1, 8) for day in days):
-        form.error("weekdays", N_("Choose at least one day of the week."))
-    bands = sorted(set(form.all("time_bands")))
-    if not bands or any(band not in TIME_BANDS for band in bands):
-        form.error("time_bands", N_("Choose at least one time of day."))
+    days, bands = read_when(form)
     known_districts = set(await districts())
     chosen_districts = [d for d in dict.fromkeys(form.all("districts"))]
     if not chosen_districts or any(d not in known_districts for d in chosen_districts):
@@ -252,13 +247,12 @@ async def queue(staff: Staff, hub_id: int | None, status: str | None) -> list[St
     """The offers of one hub (or all one's hubs), new first, then by status, oldest first."""
     hubs = await listed_hub_ids(staff, hub_id)
     authorize(staff, ACTION)
-    query = SolidarityOffer.select(SolidarityOffer.id)
+    query = _select()
     if hubs is not None:
         query = query.where(SolidarityOffer.hub.is_in(hubs))
     if status in OFFER_STATUSES:
         query = query.where(SolidarityOffer.status == status)
-    rows = await query.order_by(SolidarityOffer.created_at).order_by(SolidarityOffer.id)
-    views = [await _staff_view(staff, row["id"]) for row in rows]
+    views = await _staff_views(staff, query.order_by(SolidarityOffer.created_at).order_by(SolidarityOffer.id))
     order = list(OFFER_STATUSES)
     return sorted(views, key=lambda v: order.index(v.offer.status))
 
@@ -269,7 +263,14 @@ async def offer_in_scope(staff: Staff, offer_id: int) -> StaffOfferView:
         raise NotFound(offer_id)
     await hub_in_scope(staff, row["hub"])
     authorize(staff, ACTION)
-    return await _staff_view(staff, offer_id)
+    return (await staff_views(staff, [offer_id]))[0]
+
+
+async def staff_views(staff: Staff, offer_ids: list[int]) -> list[StaffOfferView]:
+    """These offers as staff read them (the caller has checked the scope), in the order of `offer_ids`."""
+    views = {view.offer.id: view for view in await _staff_views(staff, _select().where(
+        SolidarityOffer.id.is_in(offer_ids or [0])))}
+    return [views[offer_id] for offer_id in offer_ids]
 
 
 async def review(staff: Staff, offer_id: int, values: Mapping[str, Any], now: datetime, links: Links) -> None:
@@ -314,11 +315,43 @@ async def review(staff: Staff, offer_id: int, values: Mapping[str, Any], now: da
 # -- views -----------------------------------------------------------------------------------
 
 
+def _select():
+    """Offers with their hub's name and the family's contacts, in one query."""
+    return SolidarityOffer.select(
+        SolidarityOffer.all_columns(), SolidarityOffer.hub.name, SolidarityOffer.family.name,
+        SolidarityOffer.family.surname, SolidarityOffer.family.email, SolidarityOffer.family.phone)
+
+
 async def _view(offer_id: int) -> OfferView:
-    row = await SolidarityOffer.select(SolidarityOffer.all_columns(), SolidarityOffer.hub.name).where(
-        SolidarityOffer.id == offer_id).first()
-    kinds = await OfferHelpKind.select(OfferHelpKind.kind, OfferHelpKind.kind.name).where(
-        OfferHelpKind.offer == offer_id).order_by(OfferHelpKind.kind.position)
+    row = await _select().where(SolidarityOffer.id == offer_id).first()
+    return _offer_view(row, await _kinds([offer_id]))
+
+
+async def _staff_views(staff: Staff, query) -> list[StaffOfferView]:
+    rows = await query
+    kinds = await _kinds([row["id"] for row in rows])
+    views = []
+    for row in rows:
+        visible = staff.is_admin or row["hub"] in staff.hub_ids
+        views.append(StaffOfferView(
+            _offer_view(row, kinds), row["family.name"] or "", row["family.surname"] or "",
+            row["family.email"] or "", row["family.phone"] or "", (row["staff_notes"] or "") if visible else "",
+            visible))
+    return views
+
+
+async def _kinds(offer_ids: list[int]) -> dict[int, list[dict]]:
+    """The kinds of help of these offers, by offer, in the kinds' order."""
+    rows = await OfferHelpKind.select(OfferHelpKind.offer, OfferHelpKind.kind, OfferHelpKind.kind.name).where(
+        OfferHelpKind.offer.is_in(offer_ids or [0])).order_by(OfferHelpKind.kind.position)
+    by_offer: dict[int, list[dict]] = {}
+    for row in rows:
+        by_offer.setdefault(row["offer"], []).append(row)
+    return by_offer
+
+
+def _offer_view(row: dict, kinds_by_offer: dict[int, list[dict]]) -> OfferView:
+    kinds = kinds_by_offer.get(row["id"], [])
     return OfferView(
         id=row["id"], family_id=row["family"], hub_id=row["hub"], hub_name=row["hub.name"], status=row["status"],
         kind_ids=[k["kind"] for k in kinds], kind_names=[k["kind.name"] for k in kinds],
@@ -328,16 +361,6 @@ async def _view(offer_id: int) -> OfferView:
         interview_at=db.instant(row["interview_at"]) if row["interview_at"] else None,
         created_at=row["created_at"], updated_at=row["updated_at"],
     )
-
-
-async def _staff_view(staff: Staff, offer_id: int) -> StaffOfferView:
-    offer = await _view(offer_id)
-    family = await Family.select(Family.name, Family.surname, Family.email, Family.phone).where(
-        Family.id == offer.family_id).first()
-    notes = await SolidarityOffer.select(SolidarityOffer.staff_notes).where(SolidarityOffer.id == offer_id).first()
-    visible = staff.is_admin or offer.hub_id in staff.hub_ids
-    return StaffOfferView(offer, family["name"] or "", family["surname"] or "", family["email"] or "",
-                          family["phone"] or "", (notes["staff_notes"] or "") if visible else "", visible)
 
 
 async def live_match_counts(offer_ids: list[int]) -> dict[int, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from babel import Locale
 
+from portal.form_fields import Form
 from portal.i18n import N_, current_language, gettext, weekday_name
 
 WEEKDAYS = (1, 2, 3, 4, 5, 6, 7)
@@ -28,6 +29,17 @@ def split(text: str | None) -> list[str]:
 
 def split_days(text: str | None) -> list[int]:
     return sorted({int(part) for part in split(text) if part.isdigit() and 1 <= int(part) <= 7})
+
+
+def read_when(form: Form) -> tuple[list[int], list[str]]:
+    """The days of the week and the times of day a form chose: at least one of each, from the lists."""
+    days = form.ids("weekdays")
+    if not days or any(day not in range(1, 8) for day in days):
+        form.error("weekdays", N_("Choose at least one day of the week."))
+    bands = sorted(set(form.all("time_bands")))
+    if not bands or any(band not in TIME_BANDS for band in bands):
+        form.error("time_bands", N_("Choose at least one time of day."))
+    return days, bands
 
 
 def join_districts(values) -> str:

@@ -14,12 +14,11 @@ from portal.booking import service
 from portal.booking.queue import waiting_position
 from portal.db import NotFound
 from portal.form_fields import FormErrors
-from portal.identity import staff_access
 from portal.identity.staff_access import Forbidden
 from portal.links import Links
 from portal.tables import Activity, Booking, Meeting, Outbox
 from tests import factories
-from tests.web.staff_signin import staff_member
+from tests.web.staff_signin import loaded_staff as staff
 
 pytestmark = pytest.mark.anyio
 LINKS = Links("http://testserver", "test-secret-key-test-secret-key-0123456789")
@@ -27,10 +26,6 @@ LINKS = Links("http://testserver", "test-secret-key-test-secret-key-0123456789")
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-async def staff(email: str, role: str = "admin", hubs: tuple[int, ...] = (), activities: tuple[int, ...] = ()):
-    return await staff_access.load_staff(await staff_member(email, role, hubs, activities))
 
 
 @pytest.fixture

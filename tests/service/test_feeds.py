@@ -11,6 +11,7 @@ from portal.booking import service
 from portal.catalogue.browse import local_day
 from portal.db import NotFound
 from portal.feeds import selection as feeds
+from portal.feeds import tokens as feed_tokens
 from portal.links import Links
 from portal.tables import Booking, Family, FeedToken, Hub, Meeting, StaffUser
 from tests import factories
@@ -254,64 +255,65 @@ async def test_referral_services_are_in_no_family_feed_but_private_meetings_of_a
 
 async def test_a_token_is_long_random_stored_hashed_and_verified(empty_db):
     family, _ = await factories.family()
-    token = await feeds.create_token("family", family, SECRET, now())
-    assert len(token) == 43 and feeds.TOKEN_PATTERN.fullmatch(token)
+    token = await feed_tokens.create_token("family", family, SECRET, now())
+    assert len(token) == 43 and feed_tokens.TOKEN_PATTERN.fullmatch(token)
     stored = await FeedToken.select().first()
-    assert stored["token_hash"] == feeds.hash_token(token, SECRET) and token not in str(stored)
-    access = await feeds.verify_token("family", token, SECRET)
+    assert stored["token_hash"] == feed_tokens.hash_token(token, SECRET) and token not in str(stored)
+    access = await feed_tokens.verify_token("family", token, SECRET)
     assert access.owner == family and access.last_fetched_at is None
-    assert await feeds.verify_token("staff", token, SECRET) is None  # a family's token opens no staff feed
-    assert await feeds.verify_token("family", token, "another-secret-key-another-secret-key") is None
+    assert await feed_tokens.verify_token("staff", token, SECRET) is None  # a family's token opens no staff feed
+    assert await feed_tokens.verify_token("family", token, "another-secret-key-another-secret-key") is None
     for malformed in ("", "short", token + "x", token[:-1] + "!", "../" + token[3:]):
-        assert await feeds.verify_token("family", malformed, SECRET) is None
+        assert await feed_tokens.verify_token("family", malformed, SECRET) is None
     with pytest.raises(ValueError):
-        await feeds.create_token("nobody", family, SECRET, now())
+        await feed_tokens.create_token("nobody", family, SECRET, now())
 
 
 async def test_rotating_and_revoking(empty_db):
     family, _ = await factories.family()
-    old = await feeds.create_token("family", family, SECRET, now())
-    new = await feeds.rotate_token("family", family, SECRET, now())
-    assert await feeds.verify_token("family", old, SECRET) is None
-    assert (await feeds.verify_token("family", new, SECRET)).owner == family
+    old = await feed_tokens.create_token("family", family, SECRET, now())
+    new = await feed_tokens.rotate_token("family", family, SECRET, now())
+    assert await feed_tokens.verify_token("family", old, SECRET) is None
+    assert (await feed_tokens.verify_token("family", new, SECRET)).owner == family
     assert await FeedToken.count().where(FeedToken.revoked_at.is_null()) == 1
-    assert await feeds.revoke_token("family", family, now())
-    assert await feeds.verify_token("family", new, SECRET) is None
-    assert await feeds.token_status("family", family) is None
-    assert not await feeds.revoke_token("family", family, now())
+    assert await feed_tokens.revoke_token("family", family, now())
+    assert await feed_tokens.verify_token("family", new, SECRET) is None
+    assert await feed_tokens.token_status("family", family) is None
+    assert not await feed_tokens.revoke_token("family", family, now())
 
 
 async def test_an_erased_family_or_inactive_staff_member_has_no_feed(empty_db):
     family, _ = await factories.family()
-    token = await feeds.create_token("family", family, SECRET, now())
+    token = await feed_tokens.create_token("family", family, SECRET, now())
     await Family.update({Family.erased_at: now()}).where(Family.id == family)
-    assert await feeds.verify_token("family", token, SECRET) is None
+    assert await feed_tokens.verify_token("family", token, SECRET) is None
     rows = await StaffUser.insert(StaffUser(email="op@example.it", name="Operatrice", role="operator",
                                             password_hash="x", created_at=now())).returning(StaffUser.id)
     staff = rows[0]["id"]
-    staff_token = await feeds.create_token("staff", staff, SECRET, now())
-    assert (await feeds.verify_token("staff", staff_token, SECRET)).owner == staff
+    staff_token = await feed_tokens.create_token("staff", staff, SECRET, now())
+    assert (await feed_tokens.verify_token("staff", staff_token, SECRET)).owner == staff
     await StaffUser.update({StaffUser.active: False}).where(StaffUser.id == staff)
-    assert await feeds.verify_token("staff", staff_token, SECRET) is None
+    assert await feed_tokens.verify_token("staff", staff_token, SECRET) is None
 
 
 async def test_fetches_are_recorded_cheaply(empty_db):
     family, _ = await factories.family()
-    token = await feeds.create_token("family", family, SECRET, now())
+    token = await feed_tokens.create_token("family", family, SECRET, now())
     first = now()
-    await feeds.record_fetch(await feeds.verify_token("family", token, SECRET), first)
-    assert (await feeds.token_status("family", family)).last_fetched_at == first
-    await feeds.record_fetch(await feeds.verify_token("family", token, SECRET), first + timedelta(minutes=1))
-    assert (await feeds.token_status("family", family)).last_fetched_at == first  # no write within minutes
-    later = first + feeds.FETCH_RESOLUTION
-    await feeds.record_fetch(await feeds.verify_token("family", token, SECRET), later)
-    assert (await feeds.token_status("family", family)).last_fetched_at == later
+    await feed_tokens.record_fetch(await feed_tokens.verify_token("family", token, SECRET), first)
+    assert (await feed_tokens.token_status("family", family)).last_fetched_at == first
+    await feed_tokens.record_fetch(await feed_tokens.verify_token("family", token, SECRET),
+                                   first + timedelta(minutes=1))
+    assert (await feed_tokens.token_status("family", family)).last_fetched_at == first  # no write within minutes
+    later = first + feed_tokens.FETCH_RESOLUTION
+    await feed_tokens.record_fetch(await feed_tokens.verify_token("family", token, SECRET), later)
+    assert (await feed_tokens.token_status("family", family)).last_fetched_at == later
 
 
 def test_subscription_links():
     feed = "poli.example.it/calendari/tutto.ics"
-    assert feeds.webcal_url(f"https://{feed}") == f"webcal://{feed}"
-    svg = feeds.qr_svg("webcal://poli.example.it/calendari/tutto.ics")
+    assert feed_tokens.webcal_url(f"https://{feed}") == f"webcal://{feed}"
+    svg = feed_tokens.qr_svg("webcal://poli.example.it/calendari/tutto.ics")
     assert svg.startswith(b"<svg") and b"style" not in svg
-    assert feeds.qr_data_uri("webcal://x/y.ics").startswith("data:image/svg+xml")
+    assert feed_tokens.qr_data_uri("webcal://x/y.ics").startswith("data:image/svg+xml")
 

@@ -12,12 +12,11 @@ from portal.admin import hubs as hubs_admin
 from portal.db import NotFound
 from portal.form_fields import FormErrors
 from portal.i18n import ROME
-from portal.identity import staff_access
 from portal.identity.staff_access import Forbidden
 from portal.links import Links
 from portal.tables import Activity, Booking, Hub, Service
 from tests import factories
-from tests.web.staff_signin import staff_member
+from tests.web.staff_signin import loaded_staff as staff
 
 pytestmark = pytest.mark.anyio
 LINKS = Links("http://testserver", "test-secret-key-test-secret-key-0123456789")
@@ -25,10 +24,6 @@ LINKS = Links("http://testserver", "test-secret-key-test-secret-key-0123456789")
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-async def staff(email: str, role: str = "admin", hubs: tuple[int, ...] = (), activities: tuple[int, ...] = ()):
-    return await staff_access.load_staff(await staff_member(email, role, hubs, activities))
 
 
 HUB_FORM = {"name": "Polo Nord – Scampia", "district": "Municipalità 8", "address": "Via Nord 1", "city": "Napoli",

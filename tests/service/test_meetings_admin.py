@@ -13,12 +13,11 @@ from portal.booking import service
 from portal.db import NotFound
 from portal.form_fields import FormErrors
 from portal.i18n import ROME
-from portal.identity import staff_access
 from portal.identity.staff_access import Forbidden
 from portal.links import Links
 from portal.tables import Activity, Booking, BookingEvent, Meeting, Outbox
 from tests import factories
-from tests.web.staff_signin import staff_member
+from tests.web.staff_signin import loaded_staff as staff
 
 pytestmark = pytest.mark.anyio
 LINKS = Links("http://testserver", "test-secret-key-test-secret-key-0123456789")
@@ -30,10 +29,6 @@ def now() -> datetime:
 
 def next_year() -> int:
     return now().astimezone(ROME).year + 1
-
-
-async def staff(email: str, role: str = "admin", hubs: tuple[int, ...] = (), activities: tuple[int, ...] = ()):
-    return await staff_access.load_staff(await staff_member(email, role, hubs, activities))
 
 
 @pytest.fixture

@@ -16,17 +16,14 @@ from portal.identity import staff_access
 from portal.identity.staff_access import Forbidden
 from portal.tables import AuditEntry, StaffActivity, StaffHub, StaffUser
 from tests import factories
-from tests.web.staff_signin import PASSWORD, staff_member
+from tests.web.staff_signin import PASSWORD
+from tests.web.staff_signin import loaded_staff as staff
 
 pytestmark = pytest.mark.anyio
 
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-async def staff(email: str, role: str = "admin", hubs: tuple[int, ...] = (), activities: tuple[int, ...] = ()):
-    return await staff_access.load_staff(await staff_member(email, role, hubs, activities))
 
 
 @pytest.fixture

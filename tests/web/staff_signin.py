@@ -25,3 +25,17 @@ async def staff_sign_in(client: httpx.AsyncClient, email: str, password: str = P
     await client.get("/staff/accedi")
     return await client.post("/staff/accedi", data={
         "email": email, "password": password, "_csrf_token": client.cookies["csrftoken"]})
+
+
+async def loaded_staff(email: str, role: str = "admin", hubs: tuple[int, ...] = (),
+                       activities: tuple[int, ...] = ()) -> staff_access.Staff:
+    """A new staff member as the domain functions take them."""
+    return await staff_access.load_staff(await staff_member(email, role, hubs, activities))
+
+
+async def signed_in(client: httpx.AsyncClient, email: str) -> httpx.AsyncClient:
+    """The client, signed in as this staff member and reading the pages in English."""
+    response = await staff_sign_in(client, email)
+    assert response.status_code == 303, response.text[:300]
+    client.cookies.set("lang", "en")
+    return client

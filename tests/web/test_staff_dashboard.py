@@ -13,7 +13,7 @@ import pytest
 from portal import audit
 from portal.tables import AccessRequest, Booking
 from tests import factories
-from tests.web.staff_signin import staff_member, staff_sign_in
+from tests.web.staff_signin import signed_in, staff_member
 
 pytestmark = pytest.mark.anyio
 
@@ -48,13 +48,6 @@ async def world(empty_db):
         "operator": await staff_member("op@example.it", "operator", activity_ids=(activity_a2,)),
     }
     return ids
-
-
-async def signed_in(client: httpx.AsyncClient, email: str) -> httpx.AsyncClient:
-    response = await staff_sign_in(client, email)
-    assert response.status_code == 303, response.text[:300]
-    client.cookies.set("lang", "en")
-    return client
 
 
 def today_section(html: str) -> str:

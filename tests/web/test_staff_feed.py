@@ -9,7 +9,7 @@ import pytest
 import vobject
 
 from portal.booking import service
-from portal.feeds import selection as feeds
+from portal.feeds import tokens as feed_tokens
 from portal.links import Links
 from tests import factories
 from tests.web.staff_signin import staff_member
@@ -34,8 +34,8 @@ async def world(empty_db, migrated):
                        LINKS)
     coordinator = await staff_member("coord@example.it", "coordinator", hub_ids=(centro,))
     assigned = await staff_member("educatrice@example.it", "operator", activity_ids=(neutral,))
-    token = await feeds.create_token("staff", coordinator, migrated.secret_key, datetime.now(timezone.utc))
-    assigned_token = await feeds.create_token("staff", assigned, migrated.secret_key, datetime.now(timezone.utc))
+    token = await feed_tokens.create_token("staff", coordinator, migrated.secret_key, datetime.now(timezone.utc))
+    assigned_token = await feed_tokens.create_token("staff", assigned, migrated.secret_key, datetime.now(timezone.utc))
     return {"token": token, "assigned_token": assigned_token, "coordinator": coordinator}
 
 
@@ -63,7 +63,7 @@ async def test_conditional_requests_and_revoked_tokens(client, world, migrated):
     first = await client.get(url)
     again = await client.get(url, headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304
-    await feeds.revoke_token("staff", world["coordinator"], datetime.now(timezone.utc))
+    await feed_tokens.revoke_token("staff", world["coordinator"], datetime.now(timezone.utc))
     assert (await client.get(url)).status_code == 404
     assert (await client.get("/calendari/staff/not-a-token.ics")).status_code == 404
 

@@ -15,7 +15,7 @@ from portal.i18n import ROME
 from portal.links import Links
 from portal.tables import Activity, AuditEntry, Booking, Hub, Meeting, Outbox, StaffUser
 from tests import factories
-from tests.web.staff_signin import PASSWORD, staff_member, staff_sign_in
+from tests.web.staff_signin import PASSWORD, signed_in, staff_member, staff_sign_in
 
 pytestmark = pytest.mark.anyio
 LINKS = Links("http://testserver", "test-secret-key-test-secret-key-0123456789")
@@ -46,13 +46,6 @@ async def world(empty_db):
         "operator": await staff_member("op@example.it", "operator", activity_ids=(activity_b,)),
     }
     return ids
-
-
-async def signed_in(client: httpx.AsyncClient, email: str) -> httpx.AsyncClient:
-    response = await staff_sign_in(client, email)
-    assert response.status_code == 303, response.text[:300]
-    client.cookies.set("lang", "en")
-    return client
 
 
 def csrf(client: httpx.AsyncClient) -> dict[str, str]:
