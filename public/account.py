@@ -25,6 +25,7 @@ from portal.db import NotFound
 from portal.families import accounts as families
 from portal.families import erasure
 from portal.feeds import selection as feeds
+from portal.households import key_workers
 from portal.i18n import N_, current_language, gettext
 from portal.identity import codes as identity
 from portal.identity import sessions
@@ -181,7 +182,8 @@ async def family_area(request: Request) -> Response:
     upcoming = [b for b in await listing.family_bookings(family_id) if b.live and not b.is_past(now)]
     return render(request, "public/account/family.html", profile=await families.profile(family_id),
                   members=await families.members(family_id), family_id=family_id, notice=_notice(request),
-                  bookings=upcoming, now=now, **await _calendar_feed(request, family_id))
+                  bookings=upcoming, now=now, followed_at=await key_workers.followed_by(family_id),
+                  **await _calendar_feed(request, family_id))
 
 
 async def _calendar_feed(request: Request, family_id: int) -> dict[str, Any]:

@@ -24,9 +24,9 @@ class Choice:
     links: list[tuple[str, datetime | None]]  # (path, meeting start or None for the whole activity)
 
 
-async def choices(staff: Staff, family_id: int, now: datetime) -> list[Choice]:
-    """Two queries: the activities, then their next meetings."""
-    await scope.household(staff, family_id)
+async def choices(staff: Staff, family_id: int, now: datetime) -> tuple[dict, list[Choice]]:
+    """The household and its choices; two queries for the list: the activities, then their next meetings."""
+    family = await scope.household(staff, family_id)
     visible = await visible_activity_ids(staff)
     query = Activity.select(Activity.id, Activity.title, Activity.access, Activity.format,
                             Activity.hub.name.as_alias("hub_name"))
@@ -51,4 +51,4 @@ async def choices(staff: Staff, family_id: int, now: datetime) -> list[Choice]:
                      for m in meetings if m["activity"] == activity["id"]][:MEETINGS_SHOWN]
         if links:
             found.append(Choice(activity["id"], activity["title"], activity["hub_name"], activity["access"], links))
-    return found
+    return family, found

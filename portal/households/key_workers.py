@@ -56,7 +56,7 @@ async def assign(staff: Staff, family_id: int, values: Mapping[str, Any], now: d
     await scope.household(staff, family_id)
     authorize(staff, WRITE_ACTION)
     choices = await candidates(staff)
-    raw_hub, raw_staff = str(values.get("hub") or ""), str(values.get("key_worker") or "")
+    raw_hub, _, raw_staff = str(values.get("key_worker") or "").partition("-")  # "hub-staff", one choice
     hub_id = next((hub for hub in choices if str(hub) == raw_hub), None)
     if hub_id is None:
         raise refuse("key_worker", N_("Choose the hub the household is followed at."))
