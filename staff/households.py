@@ -44,11 +44,7 @@ async def _file_page(request: Request, family_id: int, status_code: int = 200, e
     staff = await common.signed_in(request)
     now = common.now()
     opened = await file.open_file(staff, family_id, now)
-    choices = await referrals.form_choices(staff) if opened.may_write else {"hubs": [], "partners": [], "activities": []}
-    choices["hub_options"] = [("", "–")] + [(hub["id"], hub["name"]) for hub in choices["hubs"]]
-    choices["partner_options"] = [("", "–")] + [(p["id"], p["name"]) for p in choices["partners"]]
-    choices["activity_options"] = [("", "–")] + [(a["id"], f"{a['hub_name']} – {a['title']}")
-                                                 for a in choices["activities"]]
+    choices = await referrals.form_choices(staff)
     today = now.astimezone(ROME).date().isoformat()
     defaults = {"contact_on": today, "referred_on": today, "consent_on": today, "category": "call"}
     if len(choices["hubs"]) == 1:

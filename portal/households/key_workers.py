@@ -66,7 +66,8 @@ async def assign(staff: Staff, family_id: int, values: Mapping[str, Any], now: d
     async with db.write_transaction():
         await KeyWorker.delete().where((KeyWorker.family == family_id) & (KeyWorker.hub == hub_id))
         await KeyWorker.insert(KeyWorker(family=family_id, hub=hub_id, staff=chosen, assigned_at=now))
-        await audit.record(staff, "household.key_worker", "family", family_id, "", {"hub": hub_id, "staff": chosen}, now)
+        await audit.record(staff, "household.key_worker", "family", family_id, "", {"hub": hub_id, "staff": chosen},
+                           now)
 
 
 async def followed_by(family_id: int) -> list[FollowedAt]:

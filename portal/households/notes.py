@@ -17,7 +17,7 @@ from portal.households import scope
 from portal.households.vocabulary import NOTE_CATEGORIES, label
 from portal.i18n import N_, ROME
 from portal.identity.staff_access import Forbidden, Staff, authorize
-from portal.tables import Hub, HouseholdNote, HouseholdNoteEdit
+from portal.tables import HouseholdNote, HouseholdNoteEdit, Hub
 
 BODY_LENGTH = 4000
 REASON_LENGTH = 300

@@ -90,9 +90,15 @@ def parse(values: Mapping[str, Any], hub_ids: list[int], partner_ids: list[int],
 
 
 async def form_choices(staff: Staff) -> dict:
+    """The hubs, partners and services to choose from, with the (value, label) options of the forms."""
     hubs = await writable_hubs(staff)
-    return {"hubs": hubs, "partners": await active_partners(),
-            "activities": await hub_activities([hub["id"] for hub in hubs])}
+    partners = await active_partners()
+    activities = await hub_activities([hub["id"] for hub in hubs])
+    none = [("", "–")]
+    return {"hubs": hubs, "partners": partners, "activities": activities,
+            "hub_options": none + [(hub["id"], hub["name"]) for hub in hubs],
+            "partner_options": none + [(partner["id"], partner["name"]) for partner in partners],
+            "activity_options": none + [(a["id"], f"{a['hub_name']} – {a['title']}") for a in activities]}
 
 
 async def record(staff: Staff, family_id: int, values: Mapping[str, Any], now: datetime) -> Recorded:

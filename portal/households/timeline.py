@@ -144,10 +144,8 @@ def _booking_link(row: dict) -> str | None:
 
 async def _waiting_positions(waiting: list[dict]) -> dict[int, int]:
     """Each waiting booking's place in its list (1 is next): by time of joining, then id (DESIGN §4.3)."""
-    if not waiting:
-        return {}
     lists = await Booking.select(Booking.id, Booking.activity, Booking.meeting, Booking.joined_at).where(
-        (Booking.status == "waitlisted") & Booking.activity.is_in(list({row["activity"] for row in waiting})))
+        (Booking.status == "waitlisted") & Booking.activity.is_in(list({row["activity"] for row in waiting}) or [0]))
     positions = {}
     for row in waiting:
         ahead = [other for other in lists if other["activity"] == row["activity"] and other["meeting"] == row["meeting"]
@@ -181,7 +179,8 @@ async def _solidarity(family_id: int, own: set[int] | None) -> list[Entry]:
         SolidarityOffer.hub.name.as_alias("hub_name"), SolidarityOffer.hub.as_alias("hub_id"),
     ).where(SolidarityOffer.family == family_id)
     needs = await Need.select(
-        Need.id, Need.status, Need.created_at, Need.hub.name.as_alias("hub_name"), Need.hub.as_alias("hub_id"), Need.kind.name.as_alias("kind"),
+        Need.id, Need.status, Need.created_at, Need.hub.name.as_alias("hub_name"), Need.hub.as_alias("hub_id"),
+        Need.kind.name.as_alias("kind"),
     ).where(Need.family == family_id)
     matches = await Match.select(
         Match.id, Match.status, Match.created_at, Match.need.hub.name.as_alias("hub_name"),
