@@ -1,6 +1,7 @@
 """The household file as a staff member opens it: members (children by first name and age), the
 timeline across services, the key worker per hub, the hub's notes and referrals, and what this staff
-member may do from there. Opening it writes the audit log: one entry for the file, one per note read."""
+member may do from there. Opening it writes the audit log: one entry for the file, one per note read;
+a refused opening (another hub's household, or none) is logged too."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from portal import audit, db
+from portal.db import NotFound
 from portal.households import key_workers, notes, referrals, scope
 from portal.households.timeline import Entry, timeline
 from portal.i18n import ROME
@@ -43,7 +45,12 @@ def age_in_years(birth_year: int | None, birth_month: int | None, today: date) -
 
 
 async def open_file(staff: Staff, family_id: int, now: datetime) -> HouseholdFile:
-    family = await scope.household(staff, family_id)
+    try:
+        family = await scope.household(staff, family_id)
+    except NotFound:  # the same answer as for no household; the attempt is kept for the privacy officer
+        async with db.write_transaction():
+            await audit.record(staff, "household.open_refused", "family", family_id, "", {}, now)
+        raise
     own = await scope.own_hubs(staff)
     today = now.astimezone(ROME).date()
     members = await Member.select(Member.id, Member.kind, Member.first_name, Member.birth_year,

@@ -120,8 +120,10 @@ async def test_household_file_another_hubs_operator_gets_the_same_answer_as_no_h
             await file.open_file(staff, family_id + 1000, now())
         with pytest.raises(NotFound):
             await notes.add(staff, family_id, note_form(world.hub_b), now())
-    opened_by = {e["actor"] for e in await audit.entries("family", family_id)}
-    assert opened_by == {world.coordinator.actor, world.operator.actor}  # refused openings read nothing
+    opened = {(e["action"], e["actor"]) for e in await audit.entries("family", family_id)}
+    assert opened == {("household.open", world.coordinator.actor), ("household.open", world.operator.actor),
+                      ("household.open_refused", world.other_coordinator.actor),
+                      ("household.open_refused", nord_operator.actor)}
     await Family.update({Family.erased_at: now()}).where(Family.id == family_id)
     with pytest.raises(NotFound):
         await file.open_file(world.admin, family_id, now())
