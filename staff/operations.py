@@ -1,6 +1,6 @@
 """The staff's daily work, as one guarded router: rosters and attendance, waiting lists, approvals,
-direct enrolment, access requests, messages, exports and reports, and the household file. Every page is no-store; records
-outside one's scope answer 404, actions the role may not take 403 (portal.operations decides)."""
+direct enrolment, access requests, messages, exports and reports, and the household file. Every page is
+no-store; records outside one's scope answer 404, actions the role may not take 403 (the domain decides)."""
 
 from __future__ import annotations
 
