@@ -18,8 +18,8 @@ from typing import Any
 from portal import db
 from portal.db import NotFound
 from portal.form_fields import FormErrors
-from portal.i18n import LANGUAGES, N_, ROME, gettext
 from portal.households import download as household_download
+from portal.i18n import LANGUAGES, N_, ROME, gettext
 from portal.identity import codes as identity
 from portal.tables import (
     AccessRequest,
