@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from portal.i18n import ROME
-from portal.tables import Booking, Family, HouseholdNote, Member, Referral
+from portal.tables import Booking, Family, HouseholdNote, KeyWorker, Member, PartnerService, Referral, StaffUser
 from tests import factories
 from tests.web.signin import csrf, sign_in
 from tests.web.staff_signin import staff_member, staff_sign_in
@@ -170,6 +170,26 @@ async def test_household_file_roles_csrf_and_bad_input(client, hubs):
         assert "Household file" in english.text and "Write a note" in english.text
         italian = await coordinator.get(path, params={"lang": "it"})
         assert "Scheda del nucleo" in italian.text
+        member = await coordinator.post(f"/staff/famiglie/{family_id}/componenti", data={
+            "kind": "child", "first_name": "Nina", "birth_month": "3", "birth_year": "2019", "back": path,
+            **token(coordinator)})
+        assert member.status_code == 303 and member.headers["location"].startswith(path + "?")
+        assert "Nina (" in (await coordinator.get(member.headers["location"])).text
+        coordinator_id = (await StaffUser.select(StaffUser.id).where(
+            StaffUser.email == "coord@example.it").first())["id"]
+        chosen = await coordinator.post(path + "/referente", data={
+            "key_worker": f"{hubs['centro']}-{coordinator_id}", **token(coordinator)})
+        assert chosen.status_code == 303 and await KeyWorker.count() == 1
+        partner = await PartnerService.insert(PartnerService(name="Servizio sociale", kind="social_services",
+                                                             created_at=datetime.now(timezone.utc)))
+        incoming = await coordinator.post(path + "/invii", data={
+            "hub": str(hubs["centro"]), "direction": "in", "partner": str(partner[0]["id"]), "referred_on": today(),
+            "reason": "supervised_visits", "consent": "no", "consent_on": today(), "activity": str(hubs["spazio"]),
+            **token(coordinator)})
+        assert incoming.status_code == 303
+        assert incoming.headers["location"] == f"/staff/iscrizioni/attivita/{hubs['spazio']}/nuova?famiglia={family_id}"
+        enrol = await coordinator.get(incoming.headers["location"])
+        assert enrol.status_code == 200 and "Rossi" in enrol.text
         booking = await coordinator.get(path + "/prenota")
         assert booking.status_code == 200
         assert f"/staff/attese/incontri/{hubs['meeting']}/aggiungi?famiglia={family_id}" in booking.text
