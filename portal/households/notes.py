@@ -101,12 +101,18 @@ async def _note_in_scope(staff: Staff, family_id: int, note_id: int) -> dict:
     return note
 
 
-async def note_for_edit(staff: Staff, family_id: int, note_id: int, now: datetime) -> dict:
-    """A note its author may still correct; reading it is logged. Anyone else: 403; too late: 403."""
+async def _own_note(staff: Staff, family_id: int, note_id: int, now: datetime) -> dict:
+    """A note its author may still correct. Anyone else: 403; after 24 hours: 403."""
     note = await _note_in_scope(staff, family_id, note_id)
     authorize(staff, WRITE_ACTION)
     if not editable(note, staff, now):
         raise Forbidden("edit note")
+    return note
+
+
+async def note_for_edit(staff: Staff, family_id: int, note_id: int, now: datetime) -> dict:
+    """The note to correct, shown in its form: the reading is logged."""
+    note = await _own_note(staff, family_id, note_id, now)
     async with db.write_transaction():
         await audit.record(staff, "household_note.read", "household_note", note_id, "", {"family": family_id}, now)
     return note
@@ -114,7 +120,7 @@ async def note_for_edit(staff: Staff, family_id: int, note_id: int, now: datetim
 
 async def edit(staff: Staff, family_id: int, note_id: int, values: Mapping[str, Any], now: datetime) -> None:
     """Correct a note within its window; the version before is kept."""
-    note = await note_for_edit(staff, family_id, note_id, now)
+    note = await _own_note(staff, family_id, note_id, now)
     columns = parse({**values, "hub": str(note["hub"])}, [note["hub"]], now)
     async with db.write_transaction():
         await HouseholdNoteEdit.insert(HouseholdNoteEdit(

@@ -392,3 +392,18 @@ async def test_household_file_lists_cost_a_fixed_number_of_queries(world, monkey
                            LINKS)
     assert await cost(lambda: file.open_file(world.coordinator, family_id, now())) == small_file
     assert await cost(lambda: search.search(world.coordinator, "Rossi")) == small_search
+
+
+async def test_household_file_demo_households_show_a_real_file(empty_db):
+    from portal.demo import loader
+    from portal.households import demo
+
+    await loader.load_demo(now())
+    admin = await operations_world.staff("admin@example.it", "admin")
+    assert await demo.load(now(), LINKS) == 4
+    assert await demo.load(now(), LINKS) == 0  # once only
+    [esposito] = await search.search(admin, "Esposito")
+    opened = await file.open_file(admin, esposito.id, now())
+    assert opened.notes and len(opened.referrals) == 2 and opened.key_workers and len(opened.children) == 2
+    assert sum(1 for entry in opened.timeline if entry.kind == "booking") == 2
+    assert await Booking.count() >= 8

@@ -194,3 +194,35 @@ async def test_household_file_roles_csrf_and_bad_input(client, hubs):
         assert booking.status_code == 200
         assert f"/staff/attese/incontri/{hubs['meeting']}/aggiungi?famiglia={family_id}" in booking.text
         assert f"/staff/iscrizioni/attivita/{hubs['spazio']}/nuova?famiglia={family_id}" in booking.text
+
+
+async def test_household_file_note_is_corrected_through_its_page_and_versions_kept(client, hubs):
+    family_id, _ = await factories.family("bianchi@example.it")
+    moment = datetime.now(timezone.utc)
+    await Booking.insert(Booking(code="XYZ789", family=family_id, activity=hubs["spazio"], status="confirmed",
+                                 seats=1, joined_at=moment, created_at=moment, updated_at=moment))
+    path = f"/staff/famiglie/{family_id}"
+    async with browser(client) as coordinator:
+        await staff(coordinator, "coord@example.it")
+        await coordinator.post(path + "/note", data={"hub": str(hubs["centro"]), "category": "call",
+                                                     "contact_on": today(), "body": "Prima", **token(coordinator)})
+        note_id = (await HouseholdNote.select(HouseholdNote.id).first())["id"]
+        form = await coordinator.get(f"{path}/note/{note_id}/modifica")
+        assert form.status_code == 200 and "Prima" in form.text and 'name="hub"' not in form.text
+        bad = await coordinator.post(f"{path}/note/{note_id}/modifica", data={
+            "category": "call", "contact_on": today(), "body": "", **token(coordinator)})
+        assert bad.status_code == 422 and 'id="error-body"' in bad.text
+        done = await coordinator.post(f"{path}/note/{note_id}/modifica", data={
+            "category": "home_visit", "contact_on": today(), "body": "Seconda", **token(coordinator)})
+        assert done.status_code == 303
+        page = await coordinator.get(path)
+        assert "Seconda" in page.text and "Visita domiciliare" in page.text and "corretta una volta" in page.text
+        versions = await coordinator.get(f"{path}/note/{note_id}")
+        assert versions.status_code == 200 and "Prima" in versions.text and "Seconda" in versions.text
+    async with browser(client) as admin:
+        await staff(admin, "admin@example.it")
+        assert (await admin.get(f"{path}/note/{note_id}")).status_code == 200
+        assert (await admin.get(f"{path}/note/{note_id}/modifica")).status_code == 403  # only its author
+    async with browser(client) as other:
+        await staff(other, "nord@example.it")
+        assert (await other.get(f"{path}/note/{note_id}")).status_code == 404
