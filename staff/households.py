@@ -4,6 +4,7 @@ decides scope (404) and role (403) and writes the audit log."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
@@ -39,24 +40,28 @@ async def search_page(request: Request) -> Response:
                              too_short=bool(query) and results is None)
 
 
+def _defaults(now: datetime, choices: dict) -> dict:
+    """A new note or referral: today, and the hub when one writes for a single hub."""
+    today = now.astimezone(ROME).date().isoformat()
+    defaults = {"contact_on": today, "referred_on": today, "consent_on": today, "category": "call"}
+    if len(choices["hubs"]) == 1:
+        defaults["hub"] = choices["hubs"][0]["id"]
+    return defaults
+
+
 async def _file_page(request: Request, family_id: int, status_code: int = 200, errors: dict | None = None,
                      values: dict | None = None, form: str = "") -> Response:
     staff = await common.signed_in(request)
     now = common.now()
     opened = await file.open_file(staff, family_id, now)
     choices = await referrals.form_choices(staff)
-    today = now.astimezone(ROME).date().isoformat()
-    defaults = {"contact_on": today, "referred_on": today, "consent_on": today, "category": "call"}
-    if len(choices["hubs"]) == 1:
-        defaults["hub"] = choices["hubs"][0]["id"]
+    defaults = _defaults(now, choices)
     return await common.page(
         request, f"{TEMPLATES}/file.html", status_code=status_code, file=opened, choices=choices,
         candidates=await key_workers.candidates(staff) if opened.may_write else {},
         note_values={**defaults, **(values or {})} if form == "note" else defaults,
-        referral_values={**defaults, **(values or {})} if form == "referral" else defaults,
-        note_errors=errors if form == "note" else {}, referral_errors=errors if form == "referral" else {},
-        key_worker_errors=errors if form == "key_worker" else {},
-        categories=options(NOTE_CATEGORIES), reasons=options(REFERRAL_REASONS), directions=options(DIRECTIONS),
+        note_errors=errors if form == "note" else {}, key_worker_errors=errors if form == "key_worker" else {},
+        categories=options(NOTE_CATEGORIES),
         notice=common.notice(request, NOTICES),
     )
 
@@ -77,39 +82,48 @@ async def add_note(request: Request, family_id: FromPath[int]) -> Response:
     return Redirect(f"{_path(family_id)}?esito=nota#note", status_code=303)
 
 
-async def _note_form(request: Request, family_id: int, note_id: int, status_code: int = 200,
+async def _note_page(request: Request, family_id: int, note_id: int, status_code: int = 200,
                      errors: dict | None = None, values: dict | None = None) -> Response:
     staff = await common.signed_in(request)
-    note = await notes.note_for_edit(staff, family_id, note_id, common.now())
-    shown = values or {**note, "contact_on": note["contact_on"].isoformat(),
-                       "protects_third_party": note["protects_third_party"]}
-    return await common.page(request, f"{TEMPLATES}/note_form.html", status_code=status_code, family_id=family_id,
-                             note=note, values=shown, errors=errors or {}, categories=options(NOTE_CATEGORIES))
+    shown = await notes.note_page(staff, family_id, note_id, common.now())
+    note = shown.note
+    return await common.page(
+        request, f"{TEMPLATES}/note.html", status_code=status_code, family_id=family_id, note=note,
+        versions=shown.versions, editable=shown.editable, errors=errors or {}, categories=options(NOTE_CATEGORIES),
+        category_labels=dict(options(NOTE_CATEGORIES)),
+        values=values or {**note, "contact_on": note["contact_on"].isoformat()})
 
 
-@get("/staff/famiglie/{family_id:int}/note/{note_id:int}/modifica")
-async def note_form(request: Request, family_id: FromPath[int], note_id: FromPath[int]) -> Response:
-    return await _note_form(request, family_id, note_id)
+@get("/staff/famiglie/{family_id:int}/note/{note_id:int}")
+async def note_page(request: Request, family_id: FromPath[int], note_id: FromPath[int]) -> Response:
+    return await _note_page(request, family_id, note_id)
 
 
-@post("/staff/famiglie/{family_id:int}/note/{note_id:int}/modifica")
+@post("/staff/famiglie/{family_id:int}/note/{note_id:int}")
 async def edit_note(request: Request, family_id: FromPath[int], note_id: FromPath[int]) -> Response:
     staff = await common.signed_in(request)
     values = await common.form_values(request)
     try:
         await notes.edit(staff, family_id, note_id, values, common.now())
     except FormErrors as invalid:
-        return await _note_form(request, family_id, note_id, invalid.status_code, invalid.by_field,
+        return await _note_page(request, family_id, note_id, invalid.status_code, invalid.by_field,
                                 common.plain(values))
     return Redirect(f"{_path(family_id)}?esito=nota-corretta#note", status_code=303)
 
 
-@get("/staff/famiglie/{family_id:int}/note/{note_id:int}")
-async def note_history(request: Request, family_id: FromPath[int], note_id: FromPath[int]) -> Response:
+async def _referral_page(request: Request, family_id: int, status_code: int = 200, errors: dict | None = None,
+                         values: dict | None = None) -> Response:
     staff = await common.signed_in(request)
-    note, versions = await notes.history(staff, family_id, note_id, common.now())
-    return await common.page(request, f"{TEMPLATES}/note_history.html", family_id=family_id, note=note,
-                             versions=versions, categories=dict(options(NOTE_CATEGORIES)))
+    family, choices = await referrals.new_referral(staff, family_id)
+    return await common.page(
+        request, f"{TEMPLATES}/referral_form.html", status_code=status_code, family=family, choices=choices,
+        values={**_defaults(common.now(), choices), **(values or {})}, errors=errors or {},
+        reasons=options(REFERRAL_REASONS), directions=options(DIRECTIONS))
+
+
+@get("/staff/famiglie/{family_id:int}/invii/nuovo")
+async def referral_form(request: Request, family_id: FromPath[int]) -> Response:
+    return await _referral_page(request, family_id)
 
 
 @post("/staff/famiglie/{family_id:int}/invii")
@@ -119,8 +133,7 @@ async def add_referral(request: Request, family_id: FromPath[int]) -> Response:
     try:
         recorded = await referrals.record(staff, family_id, values, common.now())
     except FormErrors as invalid:
-        return await _file_page(request, family_id, invalid.status_code, invalid.by_field, common.plain(values),
-                                "referral")
+        return await _referral_page(request, family_id, invalid.status_code, invalid.by_field, common.plain(values))
     if recorded.enrol_activity is not None:  # a referral-only service: enrol the family there now
         query = urlencode({"famiglia": family_id})
         return Redirect(f"/staff/iscrizioni/attivita/{recorded.enrol_activity}/nuova?{query}", status_code=303)
@@ -147,5 +160,5 @@ async def booking_page(request: Request, family_id: FromPath[int]) -> Response:
 
 
 # In the operations router, beside the POST /staff/famiglie of the phone booking (one route per path).
-ROUTES = [search_page, file_page, add_note, note_form, edit_note, note_history, add_referral, choose_key_worker,
+ROUTES = [search_page, file_page, add_note, note_page, edit_note, referral_form, add_referral, choose_key_worker,
           booking_page]

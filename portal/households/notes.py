@@ -110,14 +110,6 @@ async def _own_note(staff: Staff, family_id: int, note_id: int, now: datetime) -
     return note
 
 
-async def note_for_edit(staff: Staff, family_id: int, note_id: int, now: datetime) -> dict:
-    """The note to correct, shown in its form: the reading is logged."""
-    note = await _own_note(staff, family_id, note_id, now)
-    async with db.write_transaction():
-        await audit.record(staff, "household_note.read", "household_note", note_id, "", {"family": family_id}, now)
-    return note
-
-
 async def edit(staff: Staff, family_id: int, note_id: int, values: Mapping[str, Any], now: datetime) -> None:
     """Correct a note within its window; the version before is kept."""
     note = await _own_note(staff, family_id, note_id, now)
@@ -157,8 +149,15 @@ async def visible(staff: Staff, family_id: int, own: set[int] | None, now: datet
     ) for row in rows]
 
 
-async def history(staff: Staff, family_id: int, note_id: int, now: datetime) -> tuple[dict, list[dict]]:
-    """A note and its earlier versions, oldest first; reading them is logged."""
+@dataclass(frozen=True)
+class NotePage:
+    note: dict
+    versions: list[dict]  # earlier versions, oldest first
+    editable: bool  # by this viewer, now
+
+
+async def note_page(staff: Staff, family_id: int, note_id: int, now: datetime) -> NotePage:
+    """A note, its earlier versions and whether this viewer may still correct it; the reading is logged."""
     note = await _note_in_scope(staff, family_id, note_id)
     versions = await HouseholdNoteEdit.select(
         *HouseholdNoteEdit.all_columns(), HouseholdNoteEdit.editor.name.as_alias("editor_name"),
@@ -166,4 +165,4 @@ async def history(staff: Staff, family_id: int, note_id: int, now: datetime) -> 
     async with db.write_transaction():
         await audit.record(staff, "household_note.read", "household_note", note_id, "",
                            {"family": family_id, "versions": len(versions)}, now)
-    return note, versions
+    return NotePage(note, versions, staff.role != "operator" and editable(note, staff, now))

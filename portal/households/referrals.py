@@ -101,6 +101,13 @@ async def form_choices(staff: Staff) -> dict:
             "activity_options": none + [(a["id"], f"{a['hub_name']} – {a['title']}") for a in activities]}
 
 
+async def new_referral(staff: Staff, family_id: int) -> tuple[dict, dict]:
+    """The household and the form's choices, for a staff member who may record a referral."""
+    family = await scope.household(staff, family_id)
+    authorize(staff, WRITE_ACTION)
+    return family, await form_choices(staff)
+
+
 async def record(staff: Staff, family_id: int, values: Mapping[str, Any], now: datetime) -> Recorded:
     await scope.household(staff, family_id)
     authorize(staff, WRITE_ACTION)

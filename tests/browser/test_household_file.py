@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from portal.booking import service
-from portal.tables import Family, HouseholdNote
+from portal.tables import Family, HouseholdNote, PartnerService
 from tests import factories
 from tests.browser.conftest import DESK, open_page
 from tests.operations_world import LINKS
@@ -29,6 +29,8 @@ async def household(empty_db):
     party = await factories.activity(services["attivita-culturali"], hub, "Festa delle famiglie", slug="festa")
     meeting = await factories.meeting(party, datetime.now(timezone.utc) + timedelta(days=5))
     await staff_member(COORDINATOR, "coordinator", hub_ids=(hub,))
+    await PartnerService.insert(PartnerService(name="Consultorio familiare", kind="family_counselling",
+                                               created_at=datetime.now(timezone.utc)))
     family_id, members = await factories.family("famiglia.marino@example.it", children=((2018, 4),))
     await Family.update({Family.surname: "Marino"}).where(Family.id == family_id)
     await service.book(family_id, await service.find_target("festa", meeting), members, datetime.now(timezone.utc),
@@ -77,4 +79,8 @@ async def test_household_file_coordinator_finds_reads_and_writes_a_note(server, 
         assert NOTE in await page.inner_text("#note") and "La nota è stata salvata." in await page.inner_text("main")
         assert await fits(page, viewport["width"])
         assert await axe_violations(page) == [], "file page with a note"
+        await page.click("a#nuovo-invio")
+        await page.wait_for_url(f"**/staff/famiglie/{household}/invii/nuovo")
+        assert await fits(page, viewport["width"])
+        assert await axe_violations(page) == [], "referral form"
     assert await HouseholdNote.count() == 1

@@ -217,7 +217,7 @@ async def test_household_file_notes_are_read_only_by_the_notes_hub(world):
     assert [n.id for n in (await file.open_file(world.admin, family_id, now())).notes] == [note_id]
     assert (await file.open_file(world.other_coordinator, family_id, now())).notes == []
     with pytest.raises(NotFound):
-        await notes.history(world.other_coordinator, family_id, note_id, now())
+        await notes.note_page(world.other_coordinator, family_id, note_id, now())
     with pytest.raises(Forbidden):  # operators read the file; they do not write in it
         await notes.add(world.operator, family_id, note_form(world.hub_a), now())
     with pytest.raises(FormErrors) as refused:  # a coordinator writes for their own hub only
@@ -249,9 +249,10 @@ async def test_household_file_note_edit_window_keeps_every_version(world):
     with pytest.raises(Forbidden):  # and only for 24 hours
         await notes.edit(world.coordinator, family_id, note_id, note_form(world.hub_a, "Tardi"),
                          now() + timedelta(hours=25))
-    note, versions = await notes.history(colleague, family_id, note_id, now())
-    assert note["body"] == "Seconda versione" and [v["body"] for v in versions] == ["Prima versione"]
-    assert versions[0]["editor_name"] == "Coord"
+    page = await notes.note_page(colleague, family_id, note_id, now())
+    assert page.note["body"] == "Seconda versione" and [v["body"] for v in page.versions] == ["Prima versione"]
+    assert page.versions[0]["editor_name"] == "Coord" and not page.editable
+    assert (await notes.note_page(world.coordinator, family_id, note_id, now())).editable
     assert await HouseholdNoteEdit.count() == 1 and await HouseholdNote.count() == 1
     shown = (await file.open_file(world.coordinator, family_id, now())).notes[0]
     assert shown.edits == 1 and shown.editable

@@ -154,6 +154,7 @@ async def test_household_file_roles_csrf_and_bad_input(client, hubs):
         page = await operator.get(path)
         assert page.status_code == 200 and 'action="' + path + '/note"' not in page.text
         assert (await operator.post(path + "/note", data={**note, **token(operator)})).status_code == 403
+        assert (await operator.get(path + "/invii/nuovo")).status_code == 403
     async with browser(client) as coordinator:
         await staff(coordinator, "coord@example.it")
         assert (await coordinator.post(path + "/note", data=note)).status_code == 403  # no CSRF token
@@ -161,8 +162,12 @@ async def test_household_file_roles_csrf_and_bad_input(client, hubs):
                                                            **token(coordinator)})
         assert bad.status_code == 422 and 'id="error-body"' in bad.text and 'id="error-category"' in bad.text
         assert await HouseholdNote.count() == 0
+        partner = await PartnerService.insert(PartnerService(name="Servizio sociale", kind="social_services",
+                                                             created_at=datetime.now(timezone.utc)))
         bad_referral = await coordinator.post(path + "/invii", data={"hub": str(hubs["centro"]), **token(coordinator)})
-        assert bad_referral.status_code == 422 and await Referral.count() == 0
+        assert bad_referral.status_code == 422 and 'id="error-consent"' in bad_referral.text
+        assert await Referral.count() == 0
+        assert 'action="' + path + '/invii"' in (await coordinator.get(path + "/invii/nuovo")).text
         assert (await coordinator.get("/staff/servizi-rete")).status_code == 403
         assert (await coordinator.get("/staff/famiglie/99999999999")).status_code == 404
         assert (await coordinator.get("/staff/famiglie", params={"q": "x"})).status_code == 200
@@ -180,8 +185,6 @@ async def test_household_file_roles_csrf_and_bad_input(client, hubs):
         chosen = await coordinator.post(path + "/referente", data={
             "key_worker": f"{hubs['centro']}-{coordinator_id}", **token(coordinator)})
         assert chosen.status_code == 303 and await KeyWorker.count() == 1
-        partner = await PartnerService.insert(PartnerService(name="Servizio sociale", kind="social_services",
-                                                             created_at=datetime.now(timezone.utc)))
         incoming = await coordinator.post(path + "/invii", data={
             "hub": str(hubs["centro"]), "direction": "in", "partner": str(partner[0]["id"]), "referred_on": today(),
             "reason": "supervised_visits", "consent": "no", "consent_on": today(), "activity": str(hubs["spazio"]),
@@ -207,12 +210,13 @@ async def test_household_file_note_is_corrected_through_its_page_and_versions_ke
         await coordinator.post(path + "/note", data={"hub": str(hubs["centro"]), "category": "call",
                                                      "contact_on": today(), "body": "Prima", **token(coordinator)})
         note_id = (await HouseholdNote.select(HouseholdNote.id).first())["id"]
-        form = await coordinator.get(f"{path}/note/{note_id}/modifica")
+        form = await coordinator.get(f"{path}/note/{note_id}")
         assert form.status_code == 200 and "Prima" in form.text and 'name="hub"' not in form.text
-        bad = await coordinator.post(f"{path}/note/{note_id}/modifica", data={
+        assert f'action="{path}/note/{note_id}"' in form.text
+        bad = await coordinator.post(f"{path}/note/{note_id}", data={
             "category": "call", "contact_on": today(), "body": "", **token(coordinator)})
         assert bad.status_code == 422 and 'id="error-body"' in bad.text
-        done = await coordinator.post(f"{path}/note/{note_id}/modifica", data={
+        done = await coordinator.post(f"{path}/note/{note_id}", data={
             "category": "home_visit", "contact_on": today(), "body": "Seconda", **token(coordinator)})
         assert done.status_code == 303
         page = await coordinator.get(path)
@@ -221,8 +225,10 @@ async def test_household_file_note_is_corrected_through_its_page_and_versions_ke
         assert versions.status_code == 200 and "Prima" in versions.text and "Seconda" in versions.text
     async with browser(client) as admin:
         await staff(admin, "admin@example.it")
-        assert (await admin.get(f"{path}/note/{note_id}")).status_code == 200
-        assert (await admin.get(f"{path}/note/{note_id}/modifica")).status_code == 403  # only its author
+        shown = await admin.get(f"{path}/note/{note_id}")
+        assert shown.status_code == 200 and f'action="{path}/note/{note_id}"' not in shown.text  # only its author
+        assert (await admin.post(f"{path}/note/{note_id}", data={
+            "category": "call", "contact_on": today(), "body": "Terza", **token(admin)})).status_code == 403
     async with browser(client) as other:
         await staff(other, "nord@example.it")
         assert (await other.get(f"{path}/note/{note_id}")).status_code == 404
