@@ -54,15 +54,14 @@ async def _file_page(request: Request, family_id: int, status_code: int = 200, e
     staff = await common.signed_in(request)
     now = common.now()
     opened = await file.open_file(staff, family_id, now)
-    choices = await referrals.form_choices(staff)
+    choices = await notes.note_choices(staff)
     defaults = _defaults(now, choices)
     return await common.page(
         request, f"{TEMPLATES}/file.html", status_code=status_code, file=opened, choices=choices,
         candidates=await key_workers.candidates(staff) if opened.may_write else {},
         note_values={**defaults, **(values or {})} if form == "note" else defaults,
         note_errors=errors if form == "note" else {}, key_worker_errors=errors if form == "key_worker" else {},
-        categories=options(NOTE_CATEGORIES),
-        notice=common.notice(request, NOTICES),
+        categories=options(NOTE_CATEGORIES), notice=common.notice(request, NOTICES),
     )
 
 

@@ -59,6 +59,12 @@ async def writable_hubs(staff: Staff) -> list[dict]:
     return await query
 
 
+async def note_choices(staff: Staff) -> dict:
+    """The hubs to write for, and the (value, label) options of the form's hub field."""
+    hubs = await writable_hubs(staff)
+    return {"hubs": hubs, "hub_options": [("", "–")] + [(hub["id"], hub["name"]) for hub in hubs]}
+
+
 def parse(values: Mapping[str, Any], hub_ids: list[int], now: datetime) -> dict:
     form = Form(values)
     hub = form.choice("hub", [str(hub_id) for hub_id in hub_ids], N_("Choose the hub the note belongs to."))

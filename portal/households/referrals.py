@@ -13,7 +13,7 @@ from typing import Any
 from portal import audit, db
 from portal.form_fields import Form
 from portal.households import scope
-from portal.households.notes import WRITE_ACTION, writable_hubs
+from portal.households.notes import WRITE_ACTION, note_choices
 from portal.households.partners import active as active_partners
 from portal.households.vocabulary import DIRECTIONS, PARTNER_KINDS, REFERRAL_REASONS, label
 from portal.i18n import N_, ROME
@@ -91,12 +91,11 @@ def parse(values: Mapping[str, Any], hub_ids: list[int], partner_ids: list[int],
 
 async def form_choices(staff: Staff) -> dict:
     """The hubs, partners and services to choose from, with the (value, label) options of the forms."""
-    hubs = await writable_hubs(staff)
+    choices = await note_choices(staff)
     partners = await active_partners()
-    activities = await hub_activities([hub["id"] for hub in hubs])
+    activities = await hub_activities([hub["id"] for hub in choices["hubs"]])
     none = [("", "–")]
-    return {"hubs": hubs, "partners": partners, "activities": activities,
-            "hub_options": none + [(hub["id"], hub["name"]) for hub in hubs],
+    return {**choices, "partners": partners, "activities": activities,
             "partner_options": none + [(partner["id"], partner["name"]) for partner in partners],
             "activity_options": none + [(a["id"], f"{a['hub_name']} – {a['title']}") for a in activities]}
 
