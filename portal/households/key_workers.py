@@ -42,13 +42,13 @@ async def of_household(family_id: int) -> list[dict]:
 
 
 async def candidates(staff: Staff) -> dict[int, list[dict]]:
-    """Who may follow a household, per hub this staff member manages: the active staff of that hub."""
+    """Who may follow a household, per hub this staff member manages that has active staff."""
     hubs = [hub["id"] for hub in await writable_hubs(staff)] if staff.role != "operator" else []
     rows = await StaffHub.select(StaffHub.hub, StaffHub.staff, StaffHub.staff.name.as_alias("name")).where(
         StaffHub.hub.is_in(hubs or [0]) & (StaffHub.staff.active == True)).order_by(StaffHub.staff.name)  # noqa: E712
-    found: dict[int, list[dict]] = {hub: [] for hub in hubs}
+    found: dict[int, list[dict]] = {}
     for row in rows:
-        found[row["hub"]].append({"id": row["staff"], "name": row["name"]})
+        found.setdefault(row["hub"], []).append({"id": row["staff"], "name": row["name"]})
     return found
 
 
