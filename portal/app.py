@@ -30,6 +30,7 @@ from portal.staff.auth import auth_router as staff_auth_router
 from portal.staff.hubs import hubs_router as staff_hubs_router
 from portal.staff.meetings import meetings_router as staff_meetings_router
 from portal.staff.operations import operations_router as staff_operations_router
+from portal.staff.partners import partners_router as staff_partners_router
 from portal.staff.people import people_router as staff_people_router
 from portal.staff.solidarity import solidarity_router as staff_solidarity_router
 from portal.web import (
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             staff_meetings_router,
             staff_audit_router,
             staff_solidarity_router,
+            staff_partners_router,
             healthz,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],

@@ -116,6 +116,14 @@ async def create_demo_admin() -> None:
     print(f"portal: demo staff sign-in at /staff/accedi: {email} / {password} (shown only now)")
 
 
+async def load_demo_households(settings: Settings) -> None:
+    from portal.households import demo as households
+    from portal.links import Links
+
+    loaded = await households.load(datetime.now(timezone.utc), Links(settings.base_url, settings.secret_key))
+    print(f"portal: demo households loaded: {loaded} (their files at /staff/famiglie)")
+
+
 async def run_mail_worker(settings: Settings) -> None:
     import signal
 
@@ -150,5 +158,6 @@ async def load_demo(settings: Settings, scale: int, if_empty: bool) -> None:
         summary = await demo.load_demo(datetime.now(timezone.utc), scale=scale)
         print(f"portal: demo loaded: {summary}")
         await create_demo_admin()
+        await load_demo_households(settings)
     finally:
         await db.close_engine(engine)

@@ -351,8 +351,74 @@ class Match(Table):
     ended_at = Timestamptz(null=True, default=None)
 
 
+class PartnerService(Table):
+    """A service of the territorial network that sends families to the hubs or receives them; the
+    administrator keeps the list."""
+
+    name = Varchar(length=200)
+    kind = Varchar(length=24)  # social_services | family_counselling | school | child_neuropsychiatry | court_office
+    contact = Varchar(length=200)
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class HouseholdNote(Table):
+    """The hub's diary of contacts with a household: read only by that hub's staff; never deleted (retention
+    aside); edits within a day by its author, each kept as a HouseholdNoteEdit."""
+
+    family = ForeignKey(references=Family, null=False, on_delete=OnDelete.cascade, index=True)
+    hub = ForeignKey(references=Hub, null=False, on_delete=OnDelete.restrict)
+    author = ForeignKey(references=StaffUser, null=True, default=None, on_delete=OnDelete.set_null)
+    category = Varchar(length=12)  # call | interview | home_visit | meeting | other
+    contact_on = Date()  # the day of the contact (Europe/Rome)
+    body = Text()
+    protects_third_party = Boolean(default=False)  # left out of the family's data download
+    protection_reason = Varchar(length=300)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class HouseholdNoteEdit(Table):
+    """A note as it was before an edit."""
+
+    note = ForeignKey(references=HouseholdNote, null=False, on_delete=OnDelete.cascade, index=True)
+    editor = ForeignKey(references=StaffUser, null=True, default=None, on_delete=OnDelete.set_null)
+    category = Varchar(length=12)
+    contact_on = Date()
+    body = Text()
+    protects_third_party = Boolean(default=False)
+    protection_reason = Varchar(length=300)
+    edited_at = Timestamptz()
+
+
+class Referral(Table):
+    """A household sent to the hub by a partner service (in) or by the hub to one (out)."""
+
+    family = ForeignKey(references=Family, null=False, on_delete=OnDelete.cascade, index=True)
+    hub = ForeignKey(references=Hub, null=False, on_delete=OnDelete.restrict)
+    direction = Varchar(length=3)  # in | out
+    partner = ForeignKey(references=PartnerService, null=False, on_delete=OnDelete.restrict)
+    activity = ForeignKey(references=Activity, null=True, default=None, on_delete=OnDelete.set_null)
+    referred_on = Date()
+    reason = Varchar(length=24)
+    consent = Boolean(default=False)  # the adults agreed to the referral
+    consent_on = Date(null=True, default=None)
+    recorded_by = ForeignKey(references=StaffUser, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+
+
+class KeyWorker(Table):
+    """The staff member who follows a household at a hub (its referente): one per household and hub."""
+
+    family = ForeignKey(references=Family, null=False, on_delete=OnDelete.cascade, index=True)
+    hub = ForeignKey(references=Hub, null=False, on_delete=OnDelete.cascade)
+    staff = ForeignKey(references=StaffUser, null=False, on_delete=OnDelete.cascade)
+    assigned_at = Timestamptz()
+
+
 TABLES = [
     Area, Service, Hub, Activity, Meeting, Revision, Family, Member, SignInCode, Throttle, WebSession,
     Booking, BookingParticipant, BookingEvent, AccessRequest, Outbox, Reminder, StaffUser, StaffHub,
     StaffActivity, Attendance, AuditEntry, FeedToken, HelpKind, SolidarityOffer, OfferHelpKind, Need, Match,
+    PartnerService, HouseholdNote, HouseholdNoteEdit, Referral, KeyWorker,
 ]

@@ -18,18 +18,19 @@ from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
+from portal.public import common, signin
+from portal.public.common import FamilyId
 
 from portal.booking import listing
 from portal.db import NotFound
 from portal.families import accounts as families
 from portal.families import erasure
 from portal.feeds import tokens as feed_tokens
+from portal.households import key_workers
 from portal.i18n import current_language
 from portal.identity import codes as identity
 from portal.identity import sessions
 from portal.identity.sessions import provide_family_id, require_family
-from portal.public import common, signin
-from portal.public.common import FamilyId
 from portal.web import render, safe_next
 
 NEW_FEED_TOKEN = "feed_token"  # session key: a calendar token just made, shown once on the family page
@@ -48,7 +49,8 @@ async def family_area(request: Request) -> Response:
     upcoming = [b for b in await listing.family_bookings(family_id) if b.live and not b.is_past(now)]
     return render(request, "public/account/family.html", profile=await families.profile(family_id),
                   members=await families.members(family_id), family_id=family_id, notice=common.notice(request),
-                  bookings=upcoming, now=now, **await _calendar_feed(request, family_id))
+                  bookings=upcoming, now=now, followed_at=await key_workers.followed_by(family_id),
+                  **await _calendar_feed(request, family_id))
 
 
 async def _calendar_feed(request: Request, family_id: int) -> dict[str, Any]:

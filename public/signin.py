@@ -10,13 +10,13 @@ from urllib.parse import quote
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
+from portal.public import common
+from portal.public.common import FamilyId
 
 from portal.families import accounts as families
 from portal.i18n import current_language
 from portal.identity import codes as identity
 from portal.identity import sessions
-from portal.public import common
-from portal.public.common import FamilyId
 from portal.web import render, safe_next
 
 PENDING = "sign_in"  # session key of a sign-in waiting for its code: {"email": ..., "next": ...}

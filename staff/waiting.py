@@ -182,11 +182,11 @@ async def new_member_page(request: Request, family_id: FromPath[int], torna: Fro
 
 
 _FAMILY_BACK = re.compile(
-    r"^/staff/(attese/(incontri|attivita)/\d+/aggiungi|iscrizioni/attivita/\d+/nuova|richieste/\d+)$")
+    r"^/staff/(attese/(incontri|attivita)/\d+/aggiungi|iscrizioni/attivita/\d+/nuova|richieste/\d+|famiglie/\d+)$")
 
 
 def _family_back(values) -> str:
-    """Where a family form returns: the phone booking, enrolment or request page it was opened from."""
+    """Where a family form returns: the phone booking, enrolment, request page or household file it was opened from."""
     back = values.get("back") or ""
     return back if _FAMILY_BACK.match(back) else "/staff/registri"
 

@@ -33,6 +33,18 @@ async def record(actor: Any, action: str, record_type: str, record_id: int | Non
     ))
 
 
+async def record_many(actor: Any, action: str, record_type: str, record_ids: list[int], details: dict | None,
+                      now: datetime) -> None:
+    """One entry per record (the same action on each), written in a single statement."""
+    if not record_ids:
+        return
+    actor_text = str(getattr(actor, "actor", actor))[:60]
+    text = json.dumps(details or {}, default=_default, ensure_ascii=False, sort_keys=True)
+    await AuditEntry.insert(*(AuditEntry(
+        actor=actor_text, action=action[:60], record_type=record_type[:40], record_id=record_id, reason="",
+        details=text, at=now) for record_id in record_ids))
+
+
 async def entries(record_type: str | None = None, record_id: int | None = None, limit: int = 100) -> list[dict]:
     """The latest entries, newest first, optionally for one record (details decoded)."""
     query = AuditEntry.select()

@@ -31,10 +31,12 @@ RECORD_PAGES = {  # the staff page of each kind of record that has one
     "meeting": "/staff/registri/incontri/{id}",
     "access_request": "/staff/richieste/{id}",
     "staff_user": "/staff/operatori/{id}",
+    "family": "/staff/famiglie/{id}",
 }
 RECORD_LABELS = {
     "hub": N_("Hub"), "activity": N_("Activity"), "meeting": N_("Meeting"), "booking": N_("Booking"),
     "access_request": N_("Access request"), "staff_user": N_("Staff account"), "family": N_("Family"),
+    "household_note": N_("Household note"), "referral": N_("Referral"), "partner_service": N_("Partner service"),
 }
 
 

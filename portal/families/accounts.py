@@ -18,6 +18,7 @@ from typing import Any
 from portal import db
 from portal.db import NotFound
 from portal.form_fields import FormErrors
+from portal.households import download as household_download
 from portal.i18n import LANGUAGES, N_, ROME, gettext
 from portal.identity import codes as identity
 from portal.tables import (
@@ -341,4 +342,5 @@ async def export(family_id: int, now: datetime | None = None) -> dict:
         "bookings": bookings,
         "access_requests": requests,
         "solidarity_offers": offers,
+        "household_file": await household_download.household_file(family_id),
     })

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from portal.staff.operations import operations_router
 
 from portal import audit
+from portal.households import notes
 from portal.i18n import ROME
 from portal.tables import AccessRequest, Attendance, Booking, Family, Meeting, Outbox
 from tests import factories, operations_world
@@ -305,6 +306,9 @@ async def routes(world) -> list[tuple[str, str, dict[str, int]]]:
         "booking_id": (await booking_of(pending_code))["id"], "family_id": family_id, "request_id": rows[0]["id"],
     }
     enrolment_booking = (await booking_of(enrolled.code))["id"]
+    ids["note_id"] = await notes.add(world.coordinator, family_id, {
+        "hub": str(world.hub_a), "category": "call", "contact_on": now().astimezone(ROME).date().isoformat(),
+        "body": "Telefonata"}, now())
     found = []
     for route in operations_router.routes:
         for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
