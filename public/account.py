@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
-from babel import Locale
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
@@ -29,7 +28,7 @@ from portal.i18n import N_, current_language, gettext
 from portal.identity import codes as identity
 from portal.identity import sessions
 from portal.identity.sessions import provide_family_id, require_family
-from portal.web import render, safe_next
+from portal.web import month_names, render, safe_next
 
 FamilyId = NamedDependency[int]  # the signed-in family with a complete profile (see provide_family_id)
 PENDING = "sign_in"  # session key of a sign-in waiting for its code: {"email": ..., "next": ...}
@@ -288,9 +287,7 @@ async def remove_member(request: Request, family_id: FamilyId, member_id: FromPa
 
 
 def _household(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
-    months = Locale.parse(current_language()).months["format"]["wide"]
-    return render(request, template, status_code=status_code,
-                  month_names=[months[number].capitalize() for number in range(1, 13)], **context)
+    return render(request, template, status_code=status_code, month_names=month_names(), **context)
 
 
 async def _member(family_id: int, member_id: int) -> families.HouseholdMember:

@@ -10,9 +10,23 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 
+from portal.booking import availability
 from portal.catalogue import browse as catalogue
+from portal.identity import sessions
 from portal.catalogue.taxonomy import AREA_BY_SLUG, SERVICES
 from portal.web import known_slug, render
+
+
+async def _family(request: Request) -> int | None:
+    """The signed-in family with a complete profile, whose pages are its own; None for visitors."""
+    current = await sessions.current_family(request)
+    return current.family_id if current and current.profile_complete else None
+
+
+def _private(response: Response) -> Response:
+    """A page made for one family: no shared cache, no proxy, may keep it."""
+    response.headers["cache-control"] = "private, no-store"
+    return response
 
 
 def _partial(request: HTMXRequest) -> bool:
@@ -65,16 +79,22 @@ async def hub(request: HTMXRequest, slug: FromPath[str]) -> Response:
 @get("/attivita/{slug:str}")
 async def activity(request: Request, slug: FromPath[str]) -> Response:
     known_slug(slug)
+    family = await _family(request)
 
     async def produce() -> Response:
+        now = datetime.now(timezone.utc)
         try:
-            page = await catalogue.activity_page(slug, datetime.now(timezone.utc))
+            page = await catalogue.activity_page(slug, now)
         except catalogue.NotFound:
             raise NotFoundException() from None
+        household = await availability.household(family) if family else None
+        dates = await availability.for_activity(page.activity_id, now, household)
         base_url = request.app.state.settings.base_url
-        return render(request, "public/activity.html", page=page, now=datetime.now(timezone.utc),
+        return render(request, "public/activity.html", page=page, dates=dates, now=now,
                       json_ld=catalogue.json_ld(page, base_url))
 
+    if family:  # the dates say whether this household fits: never from the shared cache
+        return _private(await produce())
     return await request.app.state.page_cache.response(request, produce)
 
 

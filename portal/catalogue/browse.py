@@ -300,6 +300,7 @@ async def hub_slugs() -> set[str]:
 
 @dataclass(frozen=True)
 class ActivityPage:
+    activity_id: int
     card: Card
     description: str
     requirements: str
@@ -325,7 +326,7 @@ async def activity_page(slug: str, now: datetime) -> ActivityPage:
     meetings = await upcoming_meetings(row["id"], now)
     hub = await Hub.select().where(Hub.id == row["hub"]).first()
     return ActivityPage(
-        card=_card(card_rows[0], meetings[0] if meetings else None),
+        activity_id=row["id"], card=_card(card_rows[0], meetings[0] if meetings else None),
         description=row["description"], requirements=row["requirements"], outcome=row["outcome"],
         seat_unit=row["seat_unit"], both_parents_consent=row["both_parents_consent"],
         booking_opens_at=row["booking_opens_at"], booking_closes_hours=row["booking_closes_hours"],
