@@ -20,6 +20,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from portal.booking import listing
+from portal.catalogue import for_family
 from portal.db import NotFound
 from portal.families import accounts as families
 from portal.families import erasure
@@ -180,7 +181,8 @@ async def family_area(request: Request) -> Response:
     upcoming = [b for b in await listing.family_bookings(family_id) if b.live and not b.is_past(now)]
     return render(request, "public/account/family.html", profile=await families.profile(family_id),
                   members=await families.members(family_id), family_id=family_id, notice=_notice(request),
-                  bookings=upcoming, now=now, **await _calendar_feed(request, family_id))
+                  bookings=upcoming, now=now, for_you=await for_family.suggestions(family_id, now),
+                  **await _calendar_feed(request, family_id))
 
 
 async def _calendar_feed(request: Request, family_id: int) -> dict[str, Any]:

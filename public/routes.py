@@ -9,11 +9,14 @@ from litestar import Request, Response, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect
 
 from portal.booking import availability
 from portal.catalogue import browse as catalogue
+from portal.catalogue import cards, for_family
 from portal.identity import sessions
 from portal.catalogue.taxonomy import AREA_BY_SLUG, SERVICES
+from portal.public import visit
 from portal.web import known_slug, render
 
 
@@ -37,8 +40,9 @@ async def _catalogue(request: HTMXRequest, template: str, fixed: dict[str, str],
     """Render a filtered catalogue page, or just its results for an HTMX request."""
     hubs = await catalogue.hubs()
     params = {**request.query_params.dict(), **{k: [v] for k, v in fixed.items()}}
-    filters, errors = catalogue.parse_filters({k: v[0] for k, v in params.items()}, {h["slug"] for h in hubs})
-    results = await catalogue.search(filters, datetime.now(timezone.utc))
+    filters, errors = catalogue.parse_filters({k: v[0] for k, v in params.items()}, {h["slug"] for h in hubs},
+                                              {h["district"] for h in hubs})
+    results = await cards.search(filters, datetime.now(timezone.utc), hubs)
     status_code = 400 if errors else 200
     context.update(filters=filters, errors=errors, results=results, hubs=hubs, services=SERVICES)
     if not _partial(request):
@@ -50,8 +54,17 @@ async def _catalogue(request: HTMXRequest, template: str, fixed: dict[str, str],
 
 @get("/")
 async def home(request: HTMXRequest) -> Response:
-    return await request.app.state.page_cache.response(
-        request, lambda: _catalogue(request, "public/home.html", {}))
+    remembered = visit.remembered(request)
+    if remembered:  # the district and age chosen earlier in this visit
+        return Redirect("/?" + urlencode(remembered), status_code=303)
+    family = await _family(request)
+    if family:  # opens with what fits this family's children: its own page, never the shared cache
+        suggestions = await for_family.suggestions(family, datetime.now(timezone.utc))
+        response = _private(await _catalogue(request, "public/home.html", {}, for_you=suggestions))
+    else:
+        response = await request.app.state.page_cache.response(
+            request, lambda: _catalogue(request, "public/home.html", {}))
+    return visit.remember(request, response)
 
 
 @get("/aree/{slug:str}")
