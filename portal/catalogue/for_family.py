@@ -83,11 +83,13 @@ async def suggestions(family_id: int, now: datetime) -> ForFamily:
 
 
 async def _upcoming(now: datetime, horizon: date) -> list[dict]:
-    """Published, bookable or requestable activities with a public meeting before the horizon."""
+    """Published, bookable or requestable activities with a public meeting before the horizon. Services
+    for separating couples are never suggested: a family looks for those itself."""
     return await Activity.raw(
         f"SELECT {CARD_COLUMNS}, h.district, (SELECT MIN(m.starts_at) FROM meeting m WHERE m.activity = a.id"
         " AND m.status = 'scheduled' AND m.private = {} AND m.starts_at >= {}) AS next_start"
         f" {FROM_CATALOGUE} WHERE a.published = {{}} AND a.access IN ('open', 'approval', 'request')"
+        " AND ar.slug <> 'separazione'"
         " AND EXISTS (SELECT 1 FROM meeting m WHERE m.activity = a.id AND m.status = 'scheduled'"
         " AND m.private = {} AND m.starts_at >= {} AND m.local_date <= {})",
         False, now, True, False, now, horizon,
