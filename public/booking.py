@@ -119,7 +119,10 @@ async def add_child(request: Request, slug: FromPath[str]) -> Response:
     form = await request.form()
     page = await _activity(slug)
     meeting = _meeting_id(form.get("incontro"))
-    target = await _target(slug, meeting)
+    try:
+        target = await _target(slug, meeting)
+    except BookingRefused as refusal:
+        return await _refused(request, slug, refusal)
     chosen = set(_member_ids(form.getall("partecipante", [])))
     values = {"kind": "child", **{name: form.get(name) or "" for name in ("first_name", "birth_month", "birth_year")}}
     partial = bool(request.headers.get("hx-request"))
