@@ -10,13 +10,13 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
+from portal.public import visit
 
 from portal.booking import availability
 from portal.catalogue import browse as catalogue
 from portal.catalogue import cards, for_family
-from portal.identity import sessions
 from portal.catalogue.taxonomy import AREA_BY_SLUG, SERVICES
-from portal.public import visit
+from portal.identity import sessions
 from portal.web import known_slug, render
 
 
@@ -59,7 +59,7 @@ async def home(request: HTMXRequest) -> Response:
         return Redirect("/?" + urlencode(remembered), status_code=303)
     family = await _family(request)
     if family:  # opens with what fits this family's children: its own page, never the shared cache
-        suggestions = await for_family.suggestions(family, datetime.now(timezone.utc))
+        suggestions = None if _partial(request) else await for_family.suggestions(family, datetime.now(timezone.utc))
         response = _private(await _catalogue(request, "public/home.html", {}, for_you=suggestions))
     else:
         response = await request.app.state.page_cache.response(

@@ -59,7 +59,8 @@ async def test_a_child_is_added_on_the_participants_step(client, groups):
     plain = await client.post("/attivita/giochi/prenota/componenti", data=form)
     assert plain.status_code == 303
     luca = await Member.select(Member.id).where(Member.first_name == "Luca").first()
-    assert plain.headers["location"] == f"/attivita/giochi/prenota?incontro={groups['later']}&partecipante={luca['id']}#partecipanti"
+    location = f"/attivita/giochi/prenota?incontro={groups['later']}&partecipante={luca['id']}#partecipanti"
+    assert plain.headers["location"] == location
     step = await client.get(plain.headers["location"])
     assert f'value="{luca["id"]}" id="member-{luca["id"]}" checked' in step.text
     assert 'id="needs-child"' not in step.text
