@@ -17,6 +17,7 @@ from tests.browser.conftest import PHONE, mailed_code, open_page, sign_in_with_c
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
 SPAZIO = "spazio-0-3-gioco-e-incontro-poggioreale"  # single, open, families with children of 0–3 years
 FOLD = PHONE["height"]
+FREE_DATE = ".activity-action .next-dates a.date-choice:has-text('liber') >> nth=0"  # "posti liberi": confirmed
 
 
 @pytest.fixture
@@ -80,7 +81,7 @@ async def test_a_new_family_books_with_a_new_child_in_at_most_12_actions(server,
             await phone.press(selector, "Enter")
 
     await phone.goto(f"{server}/attivita/{SPAZIO}")
-    await tap(".activity-action .next-dates a.date-choice >> nth=0")
+    await tap(FREE_DATE)
     await phone.wait_for_url("**/accedi?next=**")
     await type_in("#sign-in-email", email, go=True)
     await phone.wait_for_url("**/accedi/codice")
@@ -118,7 +119,7 @@ async def test_a_signed_in_family_books_in_at_most_4_taps(server, phone, mailbox
     await phone.wait_for_url(f"**/attivita/{SPAZIO}")
 
     taps = 0
-    for selector, then in ((".activity-action .next-dates a.date-choice >> nth=0", "**/prenota?incontro=*"),
+    for selector, then in ((FREE_DATE, "**/prenota?incontro=*"),
                            ("#participants-form button[type=submit]", "**/prenota/riepilogo**"),
                            (f"form[action='/attivita/{SPAZIO}/prenota'] button[type=submit]",
                             "**/famiglia/prenotazioni/*")):
@@ -139,7 +140,7 @@ async def test_adding_a_child_works_without_javascript(server, chromium_path, ma
         await page.fill("#sign-in-code", await mailed_code(mailbox, email))
         await page.click("form[action='/accedi/codice'] button[type=submit]")
         await page.goto(f"{server}/attivita/{SPAZIO}")
-        await page.click(".activity-action .next-dates a.date-choice >> nth=0")
+        await page.click(FREE_DATE)
         step = page.url
         await page.fill("#child-first-name", "")
         await page.click("#partecipanti form[method=post] button[type=submit]")
