@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qsl, urlencode
 
+from babel import Locale
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
 from litestar import Request, Response
 from litestar.datastructures import Cookie, MutableScopeHeaders
@@ -116,6 +117,12 @@ def render_html(request: Request, template: str, **context: Any) -> str:
     return env.get_template(template).render(request=request, csrf_token=csrf or "", **context)
 
 
+def month_names() -> list[str]:
+    """January to December in the current language, for a birth month select."""
+    months = Locale.parse(i18n.current_language()).months["format"]["wide"]
+    return [months[number].capitalize() for number in range(1, 13)]
+
+
 def safe_next(value: str | None) -> str | None:
     """A path on this site to come back to; anything else (other sites, odd characters) is dropped."""
     if not value or len(value) > 500 or not value.startswith("/") or value.startswith("//"):
@@ -123,7 +130,6 @@ def safe_next(value: str | None) -> str | None:
     if any(character in value for character in "\\\r\n\t") or value.startswith(("/accedi", "/esci", "/staff/accedi")):
         return None
     return value
-
 
 
 SLUG = re.compile(r"[a-z0-9-]{1,120}")

@@ -11,7 +11,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from babel import Locale
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
@@ -22,6 +21,7 @@ from portal.public import common, signin
 from portal.public.common import FamilyId
 
 from portal.booking import listing
+from portal.catalogue import for_family
 from portal.db import NotFound
 from portal.families import accounts as families
 from portal.families import erasure
@@ -31,7 +31,7 @@ from portal.i18n import current_language
 from portal.identity import codes as identity
 from portal.identity import sessions
 from portal.identity.sessions import provide_family_id, require_family
-from portal.web import render, safe_next
+from portal.web import month_names, render, safe_next
 
 NEW_FEED_TOKEN = "feed_token"  # session key: a calendar token just made, shown once on the family page
 
@@ -50,6 +50,7 @@ async def family_area(request: Request) -> Response:
     return render(request, "public/account/family.html", profile=await families.profile(family_id),
                   members=await families.members(family_id), family_id=family_id, notice=common.notice(request),
                   bookings=upcoming, now=now, followed_at=await key_workers.followed_by(family_id),
+                  for_you=await for_family.suggestions(family_id, now),
                   **await _calendar_feed(request, family_id))
 
 
@@ -157,9 +158,7 @@ async def remove_member(request: Request, family_id: FamilyId, member_id: FromPa
 
 
 def _household(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
-    months = Locale.parse(current_language()).months["format"]["wide"]
-    return render(request, template, status_code=status_code,
-                  month_names=[months[number].capitalize() for number in range(1, 13)], **context)
+    return render(request, template, status_code=status_code, month_names=month_names(), **context)
 
 
 async def _member(family_id: int, member_id: int) -> families.HouseholdMember:

@@ -10,14 +10,15 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from portal.booking import access_requests, listing, service
+from portal.booking import access_requests, availability, listing, service
 from portal.booking.rules import BookingRefused
 from portal.catalogue import browse as catalogue
 from portal.db import NotFound
+from portal.families import accounts as families
 from portal.i18n import gettext
 from portal.identity.sessions import provide_family_id
 from portal.tables import Member
-from portal.web import known_slug, render
+from portal.web import known_slug, month_names, render
 
 NO_STORE = {"cache-control": "no-store"}
 
@@ -57,29 +58,84 @@ async def _household(family_id: int) -> list[dict]:
 
 async def _refused(request: Request, slug: str, refusal: BookingRefused) -> Response:
     page = await catalogue.activity_page(slug, _now())
-    return _page(request, "refused.html", status_code=409, page=page,
-                 reason=gettext(refusal.reason), details=refusal.details)
+    return _page(request, "refused.html", status_code=409, page=page, reason=refusal.message())
+
+
+async def _activity(slug: str) -> catalogue.ActivityPage:
+    try:
+        return await catalogue.activity_page(known_slug(slug), _now())
+    except NotFound:
+        raise NotFoundException() from None
+
+
+async def _dates(request: Request, page: catalogue.ActivityPage, family: int, status_code: int = 200,
+                 error: str | None = None) -> Response:
+    """Step 1: every upcoming date, a button where the family can act, the reason where it cannot."""
+    dates = await availability.for_activity(page.activity_id, _now(), await availability.household(family))
+    return _page(request, "choose.html", status_code=status_code, page=page, dates=dates, step=1, error=error)
+
+
+async def _participants(request: Request, page: catalogue.ActivityPage, target: service.Target, family: int,
+                        chosen: set[int] | None = None, *, status_code: int = 200, error: str | None = None,
+                        child_values: dict | None = None, child_errors: dict | None = None,
+                        partial: bool = False) -> Response:
+    """Step 2: who takes part; a child can be added here without leaving the booking."""
+    household = await availability.household(family)
+    offer = await availability.offer_for(target.activity_id, target.meeting_id, target.window, _now(), household)
+    if chosen is None:
+        chosen = availability.suggested(target.audience, household, target.starts_at.date())
+    template = "_participants_form.html" if partial else "participants.html"
+    return _page(request, template, status_code=status_code, page=page, target=target, step=2,
+                 household=await _household(family), chosen=chosen, error=error, needs_child=offer.needs_child,
+                 child_values=child_values or {}, child_errors=child_errors or {}, month_names=month_names())
 
 
 @get("/attivita/{slug:str}/prenota")
 async def choose(request: Request, slug: FromPath[str], incontro: FromQuery[str | None] = None) -> Response:
     family = await provide_family_id(request)  # signed in, with a complete profile
-    try:
-        page = await catalogue.activity_page(known_slug(slug), _now())
-    except NotFound:
-        raise NotFoundException() from None
+    page = await _activity(slug)
     if page.card.access == "request":
         return Redirect(f"/attivita/{slug}/richiesta", status_code=303)
     meeting = _meeting_id(incontro)
     if page.card.format == "single" and meeting is None:
-        return _page(request, "choose.html", page=page, step=1)
+        return await _dates(request, page, family)
     try:
         target = await _target(slug, meeting)
-        target.window.check(_now())
     except BookingRefused as refusal:
         return await _refused(request, slug, refusal)
-    return _page(request, "participants.html", page=page, target=target, step=2,
-                 household=await _household(family), chosen=set(), error=None)
+    offer = await availability.offer_for(target.activity_id, target.meeting_id, target.window, _now())
+    if not offer.can_act:
+        if page.card.format == "single":  # another date may still be open: step 1 says which
+            return await _dates(request, page, family, status_code=409, error=offer.refusal.message())
+        return await _refused(request, slug, offer.refusal)
+    chosen = set(_member_ids(request.query_params.getall("partecipante", []))) or None
+    return await _participants(request, page, target, family, chosen)
+
+
+@post("/attivita/{slug:str}/prenota/componenti", status_code=303)
+async def add_child(request: Request, slug: FromPath[str]) -> Response:
+    """Add a child on the participants step: htmx swaps the form, without JavaScript the step reloads."""
+    family = await provide_family_id(request)  # signed in, with a complete profile
+    form = await request.form()
+    page = await _activity(slug)
+    meeting = _meeting_id(form.get("incontro"))
+    try:
+        target = await _target(slug, meeting)
+    except BookingRefused as refusal:
+        return await _refused(request, slug, refusal)
+    chosen = set(_member_ids(form.getall("partecipante", [])))
+    values = {"kind": "child", **{name: form.get(name) or "" for name in ("first_name", "birth_month", "birth_year")}}
+    partial = bool(request.headers.get("hx-request"))
+    try:
+        member_id = await families.add_member(family, values, _now())
+    except families.FormErrors as errors:
+        return await _participants(request, page, target, family, chosen, status_code=errors.status_code,
+                                   child_values=values, child_errors=errors.by_field, partial=partial)
+    chosen.add(member_id)
+    if partial:
+        return await _participants(request, page, target, family, chosen, partial=True)
+    query = urlencode([*([("incontro", meeting)] if meeting else []), *(("partecipante", m) for m in sorted(chosen))])
+    return Redirect(f"/attivita/{slug}/prenota?{query}#partecipanti", status_code=303)
 
 
 @get("/attivita/{slug:str}/prenota/riepilogo")
@@ -87,18 +143,17 @@ async def summary(request: Request, slug: FromPath[str], incontro: FromQuery[str
     family = await provide_family_id(request)  # signed in, with a complete profile
     target = await _target(slug, _meeting_id(incontro))
     member_ids = _member_ids(request.query_params.getall("partecipante", []))
-    page = await catalogue.activity_page(slug, _now())
-    household = await _household(family)
+    page = await _activity(slug)
     try:
         outcome = await service.preview(family, target, member_ids, _now())
     except NotFound:
         raise NotFoundException() from None
     except BookingRefused as refusal:
-        return _page(request, "participants.html", status_code=422, page=page, target=target, step=2,
-                     household=household, chosen=set(member_ids), error=gettext(refusal.reason))
+        return await _participants(request, page, target, family, set(member_ids), status_code=422,
+                                   error=refusal.message())
     if outcome.existing:
         return Redirect(f"/famiglia/prenotazioni/{outcome.code}", status_code=303)
-    chosen = [member for member in household if member["id"] in member_ids]
+    chosen = [member for member in await _household(family) if member["id"] in member_ids]
     return _page(request, "summary.html", page=page, target=target, step=3, outcome=outcome, chosen=chosen)
 
 
@@ -148,7 +203,7 @@ async def cancel(request: Request, code: FromPath[str]) -> Response:
     except BookingRefused as refusal:
         booking = await listing.family_booking(code, family)
         return _page(request, "detail.html", status_code=409, booking=booking, now=_now(),
-                     error=gettext(refusal.reason))
+                     error=refusal.message())
     return Redirect(f"/famiglia/prenotazioni/{code}", status_code=303)
 
 
@@ -176,7 +231,7 @@ async def cancel_by_link_confirmed(request: Request, code: FromPath[str], signat
         await service.cancel(code, owner, f"family:{owner}", _now(), request.app.state.links)
     except BookingRefused as refusal:
         return _page(request, "cancel_link.html", status_code=409, booking=booking, now=_now(), done=False,
-                     error=gettext(refusal.reason))
+                     error=refusal.message())
     return _page(request, "cancel_link.html", booking=await listing.family_booking(code, owner), now=_now(),
                  done=True)
 
@@ -209,6 +264,6 @@ async def _requestable(slug: str) -> dict:
 
 
 booking_router = Router(path="/", route_handlers=[
-    choose, summary, confirm, my_bookings, booking_detail, cancel, cancel_by_link, cancel_by_link_confirmed,
+    choose, add_child, summary, confirm, my_bookings, booking_detail, cancel, cancel_by_link, cancel_by_link_confirmed,
     access_request_form, access_request_send,
 ])

@@ -9,10 +9,27 @@ from litestar import Request, Response, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect
+from portal.public import visit
 
+from portal.booking import availability
 from portal.catalogue import browse as catalogue
+from portal.catalogue import cards, for_family
 from portal.catalogue.taxonomy import AREA_BY_SLUG, SERVICES
+from portal.identity import sessions
 from portal.web import known_slug, render
+
+
+async def _family(request: Request) -> int | None:
+    """The signed-in family with a complete profile, whose pages are its own; None for visitors."""
+    current = await sessions.current_family(request)
+    return current.family_id if current and current.profile_complete else None
+
+
+def _private(response: Response) -> Response:
+    """A page made for one family: no shared cache, no proxy, may keep it."""
+    response.headers["cache-control"] = "private, no-store"
+    return response
 
 
 def _partial(request: HTMXRequest) -> bool:
@@ -23,8 +40,9 @@ async def _catalogue(request: HTMXRequest, template: str, fixed: dict[str, str],
     """Render a filtered catalogue page, or just its results for an HTMX request."""
     hubs = await catalogue.hubs()
     params = {**request.query_params.dict(), **{k: [v] for k, v in fixed.items()}}
-    filters, errors = catalogue.parse_filters({k: v[0] for k, v in params.items()}, {h["slug"] for h in hubs})
-    results = await catalogue.search(filters, datetime.now(timezone.utc))
+    filters, errors = catalogue.parse_filters({k: v[0] for k, v in params.items()}, {h["slug"] for h in hubs},
+                                              {h["district"] for h in hubs})
+    results = await cards.search(filters, datetime.now(timezone.utc), hubs)
     status_code = 400 if errors else 200
     context.update(filters=filters, errors=errors, results=results, hubs=hubs, services=SERVICES)
     if not _partial(request):
@@ -36,8 +54,17 @@ async def _catalogue(request: HTMXRequest, template: str, fixed: dict[str, str],
 
 @get("/")
 async def home(request: HTMXRequest) -> Response:
-    return await request.app.state.page_cache.response(
-        request, lambda: _catalogue(request, "public/home.html", {}))
+    remembered = visit.remembered(request)
+    if remembered:  # the district and age chosen earlier in this visit
+        return Redirect("/?" + urlencode(remembered), status_code=303)
+    family = await _family(request)
+    if family:  # opens with what fits this family's children: its own page, never the shared cache
+        suggestions = None if _partial(request) else await for_family.suggestions(family, datetime.now(timezone.utc))
+        response = _private(await _catalogue(request, "public/home.html", {}, for_you=suggestions))
+    else:
+        response = await request.app.state.page_cache.response(
+            request, lambda: _catalogue(request, "public/home.html", {}))
+    return visit.remember(request, response)
 
 
 @get("/aree/{slug:str}")
@@ -65,16 +92,22 @@ async def hub(request: HTMXRequest, slug: FromPath[str]) -> Response:
 @get("/attivita/{slug:str}")
 async def activity(request: Request, slug: FromPath[str]) -> Response:
     known_slug(slug)
+    family = await _family(request)
 
     async def produce() -> Response:
+        now = datetime.now(timezone.utc)
         try:
-            page = await catalogue.activity_page(slug, datetime.now(timezone.utc))
+            page = await catalogue.activity_page(slug, now)
         except catalogue.NotFound:
             raise NotFoundException() from None
+        household = await availability.household(family) if family else None
+        dates = await availability.for_activity(page.activity_id, now, household)
         base_url = request.app.state.settings.base_url
-        return render(request, "public/activity.html", page=page, now=datetime.now(timezone.utc),
+        return render(request, "public/activity.html", page=page, dates=dates, now=now,
                       json_ld=catalogue.json_ld(page, base_url))
 
+    if family:  # the dates say whether this household fits: never from the shared cache
+        return _private(await produce())
     return await request.app.state.page_cache.response(request, produce)
 
 

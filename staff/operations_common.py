@@ -23,13 +23,10 @@ def refusal_message(refusal: Exception) -> str:
     if isinstance(refusal, Refused):
         return refusal.message
     if isinstance(refusal, BookingRefused):
-        text = gettext(refusal.reason)
-        if "%(" in text:
-            try:
-                return text % refusal.details
-            except (KeyError, TypeError, ValueError):
-                return text
-        return text
+        try:
+            return refusal.message()
+        except (KeyError, TypeError, ValueError):
+            return gettext(refusal.reason)
     return str(refusal)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Sequence
 
-from portal.i18n import N_
+from portal.i18n import N_, format_datetime, gettext
 
 LIVE = ("pending", "confirmed", "waitlisted")
 HOLDING_SEATS = ("pending", "confirmed")
@@ -19,6 +19,12 @@ class BookingRefused(Exception):
         super().__init__(reason)
         self.reason = reason
         self.details = details
+
+    def message(self) -> str:
+        """The reason in the current language, its instants shown in Europe/Rome time."""
+        shown = {name: format_datetime(value) if isinstance(value, datetime) else value
+                 for name, value in self.details.items()}
+        return gettext(self.reason, **shown) if "%(" in self.reason else gettext(self.reason)
 
 
 @dataclass(frozen=True)
@@ -33,11 +39,18 @@ class Window:
     def closes_at(self) -> datetime:
         return self.starts_at - timedelta(hours=self.closes_hours)
 
-    def check(self, now: datetime) -> None:
+    def refusal(self, now: datetime) -> BookingRefused | None:
+        """Why a family cannot book at `now`, or None while the window is open."""
         if self.opens_at and now < self.opens_at:
-            raise BookingRefused(N_("Bookings are not open yet."), opens_at=self.opens_at)
+            return BookingRefused(N_("Bookings open on %(when)s."), when=self.opens_at)
         if now >= self.closes_at:
-            raise BookingRefused(N_("Bookings are closed."))
+            return BookingRefused(N_("Bookings closed on %(when)s."), when=self.closes_at)
+        return None
+
+    def check(self, now: datetime) -> None:
+        refusal = self.refusal(now)
+        if refusal:
+            raise refusal
 
 
 @dataclass(frozen=True)
@@ -122,3 +135,54 @@ def promotions(free: int, queue: Sequence[tuple[int, int]]) -> list[int]:
 
 def cancellation_deadline(starts_at: datetime, cancellation_hours: int) -> datetime:
     return starts_at - timedelta(hours=cancellation_hours)
+
+
+BOOKABLE_ACCESS = ("open", "approval")
+
+
+@dataclass(frozen=True)
+class DateOffer:
+    """Whether a family can act on one date (or a course) now: its action, or why not.
+
+    `action` is "book", "ask" (approval) or "wait" (the waiting list); None with a `refusal` when
+    the family cannot act. `needs_child` says the household has no one who fits yet: the family
+    adds the child on the participants step, so the date is still offered."""
+
+    action: str | None
+    refusal: BookingRefused | None = None
+    needs_child: bool = False
+
+    @property
+    def can_act(self) -> bool:
+        return self.action is not None
+
+
+def date_offer(access: str, window: Window, free: int, has_waiting_list: bool, now: datetime,
+               audience: Audience | None = None, household: Sequence[Participant] | None = None) -> DateOffer:
+    """Can a family act on this date, and if not, why. Every page that offers dates asks this, and
+    so does the booking step: they never disagree. `household` is given when a family is signed in."""
+    if access not in BOOKABLE_ACCESS:
+        return DateOffer(None, BookingRefused(N_("This activity cannot be booked online.")))
+    refusal = window.refusal(now)
+    if refusal:
+        return DateOffer(None, refusal)
+    try:
+        status = decide(access, free, 1, has_waiting_list)
+    except BookingRefused as full:
+        return DateOffer(None, full)
+    action = {"confirmed": "book", "pending": "ask", "waitlisted": "wait"}[status]
+    needs_child = household is not None and audience is not None and not household_fits(
+        audience, household, window.starts_at.date())
+    return DateOffer(action, needs_child=needs_child)
+
+
+def household_fits(audience: Audience, household: Sequence[Participant], on: date) -> bool:
+    """Whether some choice of the household's members would pass check_participants on `on`."""
+    children = [p for p in household if p.kind == "child"]
+    fitting = [p for p in children if not audience.has_age_range or audience.fits_age(p.age_in_months(on))]
+    adults = [p for p in household if p.kind == "adult"]
+    if audience.kind == "children":
+        return bool(fitting)
+    if audience.kind == "adults" and audience.has_age_range:
+        return bool(adults and fitting)
+    return bool(adults)

@@ -20,6 +20,7 @@ MAX_QUERY_LENGTH = 100
 
 @dataclass(frozen=True)
 class Filters:
+    district: str | None = None  # orders each card's hubs by distance; it does not narrow the results
     area: str | None = None
     service: str | None = None
     hub: str | None = None
@@ -35,7 +36,7 @@ class Filters:
         """The filters as URL query items (for pagination links and the pushed URL)."""
         current = replace(self, **changes)
         items = [
-            ("area", current.area), ("service", current.service), ("hub", current.hub),
+            ("district", current.district), ("area", current.area), ("service", current.service), ("hub", current.hub),
             ("age", current.age), ("day", current.day), ("from", current.date_from),
             ("to", current.date_to), ("q", current.q or None),
             ("available", "1" if current.available else None),
@@ -116,7 +117,8 @@ class FilterErrors:
         return bool(self.by_field)
 
 
-def parse_filters(params: Mapping[str, str], hub_slugs: set[str]) -> tuple[Filters, FilterErrors]:
+def parse_filters(params: Mapping[str, str], hub_slugs: set[str], districts: set[str] = frozenset(),
+                  ) -> tuple[Filters, FilterErrors]:
     """Read the catalogue's query string; a bad value is dropped and explained by its field."""
     errors = FilterErrors()
     values: dict[str, object] = {}
@@ -131,6 +133,7 @@ def parse_filters(params: Mapping[str, str], hub_slugs: set[str]) -> tuple[Filte
         elif value:
             values[name] = value
 
+    choice("district", districts, N_("Choose a district from the list."))
     choice("area", AREA_BY_SLUG, N_("Choose an area from the list."))
     choice("service", SERVICE_BY_SLUG, N_("Choose a service from the list."))
     choice("hub", hub_slugs, N_("Choose a hub from the list."))
@@ -179,19 +182,19 @@ def local_day(starts_at: datetime) -> tuple[date, int]:
 
 # -- queries ---------------------------------------------------------------------------------
 
-_CARD_COLUMNS = """
+CARD_COLUMNS = """
     a.id, a.slug, a.title, a.summary, a.access, a.format, a.audience, a.age_min_months,
     a.age_max_months, a.capacity, a.seats_taken, a.waiting_list,
     h.slug AS hub_slug, h.name AS hub_name, s.slug AS service_slug, ar.slug AS area_slug
 """
-_FROM = """
+FROM_CATALOGUE = """
     FROM activity a JOIN hub h ON h.id = a.hub JOIN service s ON s.id = a.service
     JOIN area ar ON ar.id = s.area
 """
 _PUBLIC_UPCOMING = "m.activity = a.id AND m.status = 'scheduled' AND m.private = {} AND m.starts_at >= {}"
 
 
-def _where(filters: Filters, now: datetime) -> tuple[str, list[object]]:
+def where_clause(filters: Filters, now: datetime) -> tuple[str, list[object]]:
     """The WHERE clause of a search, with Piccolo's {} placeholders and their values."""
     clauses, args = ["a.published = {}"], [True]
     for column, value in (("ar.slug", filters.area), ("s.slug", filters.service), ("h.slug", filters.hub)):
@@ -245,8 +248,8 @@ def _meeting_filter(filters: Filters) -> tuple[str, list[object]]:
 
 
 async def search(filters: Filters, now: datetime) -> Results:
-    where, args = _where(filters, now)
-    count_rows = await Activity.raw(f"SELECT COUNT(*) AS total {_FROM} WHERE {where}", *args)
+    where, args = where_clause(filters, now)
+    count_rows = await Activity.raw(f"SELECT COUNT(*) AS total {FROM_CATALOGUE} WHERE {where}", *args)
     total = count_rows[0]["total"]
     pages = max(math.ceil(total / PAGE_SIZE), 1)
     page = min(filters.page, pages)
@@ -255,16 +258,16 @@ async def search(filters: Filters, now: datetime) -> Results:
         " AND m.private = {} AND m.starts_at >= {})"
     )
     rows = await Activity.raw(
-        f"SELECT {_CARD_COLUMNS} {_FROM} WHERE {where}"
+        f"SELECT {CARD_COLUMNS} {FROM_CATALOGUE} WHERE {where}"
         f" ORDER BY {next_start} IS NULL, {next_start}, a.title, a.id LIMIT {{}} OFFSET {{}}",
         *args, False, now, False, now, PAGE_SIZE, (page - 1) * PAGE_SIZE,
     )
-    next_meetings = await _next_meetings([row["id"] for row in rows], filters, now)
-    cards = [_card(row, next_meetings.get(row["id"])) for row in rows]
+    upcoming = await next_meetings([row["id"] for row in rows], filters, now)
+    cards = [card_from_row(row, upcoming.get(row["id"])) for row in rows]
     return Results(cards=cards, total=total, page=page, pages=pages)
 
 
-async def _next_meetings(activity_ids: list[int], filters: Filters, now: datetime) -> dict[int, MeetingView]:
+async def next_meetings(activity_ids: list[int], filters: Filters, now: datetime) -> dict[int, MeetingView]:
     """The next public meeting of each activity (within the date filters), in one query."""
     if not activity_ids:
         return {}
@@ -288,7 +291,7 @@ def _meeting(row: dict) -> MeetingView:
     )
 
 
-def _card(row: dict, next_meeting: MeetingView | None) -> Card:
+def card_from_row(row: dict, next_meeting: MeetingView | None) -> Card:
     fields = {name: row[name] for name in Card.__dataclass_fields__ if name in row}
     fields["waiting_list"] = bool(row["waiting_list"])
     return Card(**fields, next_meeting=next_meeting)
@@ -300,6 +303,7 @@ async def hub_slugs() -> set[str]:
 
 @dataclass(frozen=True)
 class ActivityPage:
+    activity_id: int
     card: Card
     description: str
     requirements: str
@@ -321,11 +325,11 @@ async def activity_page(slug: str, now: datetime) -> ActivityPage:
     ).where((Activity.slug == slug) & (Activity.published == True)).first()  # noqa: E712
     if row is None:
         raise NotFound(slug)
-    card_rows = await Activity.raw(f"SELECT {_CARD_COLUMNS} {_FROM} WHERE a.id = {{}}", row["id"])
+    card_rows = await Activity.raw(f"SELECT {CARD_COLUMNS} {FROM_CATALOGUE} WHERE a.id = {{}}", row["id"])
     meetings = await upcoming_meetings(row["id"], now)
     hub = await Hub.select().where(Hub.id == row["hub"]).first()
     return ActivityPage(
-        card=_card(card_rows[0], meetings[0] if meetings else None),
+        activity_id=row["id"], card=card_from_row(card_rows[0], meetings[0] if meetings else None),
         description=row["description"], requirements=row["requirements"], outcome=row["outcome"],
         seat_unit=row["seat_unit"], both_parents_consent=row["both_parents_consent"],
         booking_opens_at=row["booking_opens_at"], booking_closes_hours=row["booking_closes_hours"],
@@ -352,7 +356,7 @@ async def hub_by_slug(slug: str) -> dict:
 
 
 async def hubs() -> list[dict]:
-    return await Hub.select(Hub.slug, Hub.name, Hub.district).order_by(Hub.id)
+    return await Hub.select(Hub.slug, Hub.name, Hub.district, Hub.latitude, Hub.longitude).order_by(Hub.id)
 
 
 def json_ld(page: ActivityPage, base_url: str, limit: int = 10) -> list[dict]:

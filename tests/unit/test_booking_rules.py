@@ -8,7 +8,9 @@ from portal.booking.rules import (
     Participant,
     Window,
     check_participants,
+    date_offer,
     decide,
+    household_fits,
     promotions,
     seats_needed,
 )
@@ -35,11 +37,13 @@ def test_promotion_is_first_fit_in_order_and_never_splits():
 
 def test_window_opens_and_closes():
     window = Window(opens_at=START - timedelta(days=10), starts_at=START, closes_hours=24)
-    with pytest.raises(BookingRefused, match="not open yet"):
+    with pytest.raises(BookingRefused, match="Bookings open on") as early:
         window.check(START - timedelta(days=11))
+    assert early.value.details["when"] == START - timedelta(days=10)
     window.check(START - timedelta(days=2))
-    with pytest.raises(BookingRefused, match="closed"):
+    with pytest.raises(BookingRefused, match="Bookings closed on") as late:
         window.check(START - timedelta(hours=23))
+    assert late.value.details["when"] == START - timedelta(hours=24)
 
 
 def test_age_is_counted_in_months_on_the_meeting_date():
@@ -68,3 +72,47 @@ def test_fitting_participants_and_their_seats():
     advice = Audience("adults", None, None, "family")
     check_participants(advice, [ADULT], [ADULT], date(2031, 3, 10))
     assert seats_needed(advice, [ADULT]) == 1
+
+
+CHILDREN_6_10 = Audience("children", 72, 131, "participant")
+
+
+def test_a_date_is_offered_only_while_the_family_can_act_on_it():
+    window = Window(opens_at=START - timedelta(days=10), starts_at=START, closes_hours=24)
+    before = date_offer("open", window, 5, True, START - timedelta(days=11))
+    assert not before.can_act and before.refusal.reason == "Bookings open on %(when)s."
+    closed = date_offer("open", window, 5, True, START - timedelta(hours=23))
+    assert not closed.can_act and closed.refusal.reason == "Bookings closed on %(when)s."
+    assert date_offer("open", window, 5, True, START - timedelta(days=2)).action == "book"
+    assert date_offer("approval", window, 5, True, START - timedelta(days=2)).action == "ask"
+    assert date_offer("open", window, 0, True, START - timedelta(days=2)).action == "wait"
+    full = date_offer("open", window, 0, False, START - timedelta(days=2))
+    assert not full.can_act and "no waiting list" in full.refusal.reason
+    assert not date_offer("request", window, 5, True, START - timedelta(days=2)).can_act
+
+
+def test_the_household_fit_asks_for_a_child_but_keeps_the_date():
+    window = Window(opens_at=None, starts_at=START, closes_hours=24)
+    now = START - timedelta(days=2)
+    assert date_offer("open", window, 5, True, now, CHILDREN_6_10, [ADULT, BABY]).needs_child
+    assert not date_offer("open", window, 5, True, now, CHILDREN_6_10, [ADULT, CHILD_7]).needs_child
+    assert not date_offer("open", window, 5, True, now).needs_child  # signed out: nothing known
+
+
+def test_household_fits_mirrors_the_participant_rules():
+    on = START.date()
+    parents_of_6_10 = Audience("adults", 72, 131, "participant")
+    assert household_fits(parents_of_6_10, [ADULT, CHILD_7], on)
+    assert not household_fits(parents_of_6_10, [ADULT, BABY], on)
+    assert not household_fits(parents_of_6_10, [CHILD_7], on)
+    assert household_fits(Audience("families", None, None, "family"), [ADULT], on)
+    assert not household_fits(CHILDREN_6_10, [ADULT], on)
+    for household in ([ADULT, CHILD_7], [ADULT, BABY], [ADULT]):
+        fits = household_fits(CHILDREN_6_10, household, on)
+        children = [p for p in household if p.kind == "child"]
+        try:
+            check_participants(CHILDREN_6_10, children, household, on)
+            allowed = True
+        except BookingRefused:
+            allowed = False
+        assert fits == allowed
