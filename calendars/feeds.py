@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 from portal.calendars.events import EventData, calendar, uid
 
 from portal.booking import listing
-from portal.catalogue.taxonomy import SEPARATION_AREA, area_name
 from portal.feeds.selection import FamilyEntry, FamilyFeed, FeedMeeting, PublicScope
 from portal.feeds.staff_feed import StaffEntry, StaffFeed
 from portal.i18n import gettext
 from portal.mail.messages import NEUTRAL_TITLE
+from portal.taxonomy import SEPARATION_AREA, area_name
 
 SITE_NAME = "Poli per le Famiglie"  # a msgid of its own (base.html)
 REMINDER = timedelta(days=1)

@@ -6,4 +6,4 @@ from portal.db import engine_from_url
 from portal.settings import load_settings
 
 DB = engine_from_url(load_settings().database_url)
-APP_REGISTRY = AppRegistry(apps=["portal.piccolo_app"])
+APP_REGISTRY = AppRegistry(apps=["portal.piccolo_migrations"])

@@ -20,8 +20,7 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
-from portal import db, i18n
-from portal.catalogue import taxonomy
+from portal import db, i18n, taxonomy
 from portal.identity import staff_access
 from portal.settings import Settings
 

@@ -15,8 +15,8 @@ from portal.public import visit
 from portal.booking import availability
 from portal.catalogue import browse as catalogue
 from portal.catalogue import cards, for_family
-from portal.catalogue.taxonomy import AREA_BY_SLUG, SERVICES
 from portal.identity import sessions
+from portal.taxonomy import AREA_BY_SLUG, SERVICES
 from portal.web import known_slug, render
 
 

@@ -10,6 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from portal.staff import common
 
+from portal import taxonomy
 from portal.admin import (
     activities as activities_admin,
 )
@@ -22,7 +23,6 @@ from portal.admin import (
 from portal.admin import (
     meetings as meetings_admin,
 )
-from portal.catalogue import taxonomy
 from portal.form_fields import FormErrors
 from portal.i18n import N_, gettext
 

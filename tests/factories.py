@@ -7,9 +7,9 @@ from itertools import count
 
 from portal import db
 from portal.catalogue.browse import local_day
-from portal.catalogue.taxonomy import AREAS, SERVICES
 from portal.i18n import ROME
 from portal.tables import Activity, Area, Family, Hub, Meeting, Member, Service
+from portal.taxonomy import AREAS, SERVICES
 
 _sequence = count(1)
 

@@ -7,16 +7,15 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any, Mapping
 
-from portal import audit, db
+from portal import audit, db, taxonomy
 from portal.admin import capacity
 from portal.booking.rules import BookingRefused
-from portal.catalogue import taxonomy
-from portal.catalogue.taxonomy import SERVICES
 from portal.form_fields import Form, FormErrors, refuse
 from portal.i18n import N_, ROME, gettext
 from portal.identity import staff_access
 from portal.identity.staff_access import Staff
 from portal.tables import Activity, Booking, Hub, Service
+from portal.taxonomy import SERVICES
 
 ACCESS = ("open", "approval", "request", "referral")
 FORMATS = ("single", "course")

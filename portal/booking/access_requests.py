@@ -7,13 +7,13 @@ from datetime import datetime
 
 from portal import db
 from portal.booking.service import new_code
-from portal.catalogue.taxonomy import SEPARATION_AREA, SERVICE_BY_SLUG
 from portal.db import NotFound
 from portal.i18n import N_, gettext
 from portal.links import Links
 from portal.mail import messages as mail
 from portal.mail import outbox
 from portal.tables import AccessRequest, Activity, Family
+from portal.taxonomy import SEPARATION_AREA, SERVICE_BY_SLUG
 
 NOTE_LENGTH = 200
 TIMES_LENGTH = 200

@@ -7,11 +7,11 @@ from datetime import datetime
 
 from portal import db
 from portal.booking.queue import waiting_position
-from portal.catalogue.taxonomy import SEPARATION_AREA
 from portal.links import Links
 from portal.mail import messages as mail
 from portal.mail import outbox
 from portal.tables import Booking
+from portal.taxonomy import SEPARATION_AREA
 
 CANCELLABLE = ("confirmed", "waitlisted", "promoted", "pending", "reminder")
 

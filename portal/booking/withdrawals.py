@@ -14,12 +14,12 @@ from portal.booking import notices
 from portal.booking.queue import same_list, waiting_position
 from portal.booking.rules import HOLDING_SEATS, BookingRefused
 from portal.booking.service import Target, _add_taken, _lock_seats, _set_status, promote_waiting_list
-from portal.catalogue.taxonomy import SEPARATION_AREA
 from portal.i18n import N_
 from portal.links import Links
 from portal.mail import messages as mail
 from portal.mail import outbox
 from portal.tables import Activity, Booking, Meeting
+from portal.taxonomy import SEPARATION_AREA
 
 RELEASES = ("waitlisted", "cancelled")  # where a booking that gives up its place goes
 

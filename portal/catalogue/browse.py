@@ -8,10 +8,10 @@ from datetime import date, datetime
 from typing import Mapping
 
 from portal import db
-from portal.catalogue.taxonomy import AREA_BY_SLUG, SERVICE_BY_SLUG
 from portal.db import NotFound
 from portal.i18n import N_, ROME, gettext
 from portal.tables import Activity, Hub, Meeting
+from portal.taxonomy import AREA_BY_SLUG, SERVICE_BY_SLUG
 
 PAGE_SIZE = 12
 MAX_AGE_YEARS = 17

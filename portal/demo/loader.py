@@ -15,7 +15,6 @@ from typing import Iterable, Iterator, Sequence
 from piccolo.table import Table
 
 from portal import db
-from portal.catalogue.taxonomy import AREAS, SERVICES
 from portal.demo.content import (
     FRI,
     HELP_KINDS,
@@ -32,6 +31,7 @@ from portal.demo.content import (
 )
 from portal.i18n import ROME
 from portal.tables import Activity, Area, HelpKind, Hub, Meeting, Service
+from portal.taxonomy import AREAS, SERVICES
 
 SEED = 20261126
 CHUNK_SIZE = 500

@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 
 from portal import db
 from portal.booking.rules import LIVE
-from portal.catalogue.taxonomy import AREA_BY_SLUG, SEPARATION_AREA
 from portal.db import NotFound
 from portal.tables import Activity, Family, Hub
+from portal.taxonomy import AREA_BY_SLUG, SEPARATION_AREA
 
 KEEP = timedelta(days=30)  # past meetings, and cancellations, stay this long in a feed
 SLUG_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,120}")  # anything else names nothing (and never reaches SQL)

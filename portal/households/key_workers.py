@@ -10,13 +10,13 @@ from typing import Any
 
 from portal import audit, db
 from portal.booking.rules import LIVE
-from portal.catalogue.taxonomy import service_name
 from portal.form_fields import refuse
 from portal.households import scope
 from portal.households.notes import WRITE_ACTION, writable_hubs
 from portal.i18n import N_
 from portal.identity.staff_access import Staff, authorize
 from portal.tables import Booking, Hub, KeyWorker, StaffHub
+from portal.taxonomy import service_name
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from portal.catalogue.taxonomy import SEPARATION_AREA
 from portal.i18n import N_, gettext
 from portal.mail.messages import NEUTRAL_TITLE
 from portal.tables import (
@@ -24,6 +23,7 @@ from portal.tables import (
     Outbox,
     SolidarityOffer,
 )
+from portal.taxonomy import SEPARATION_AREA
 
 BOOKING_STATUSES = {
     "pending": N_("Waiting for approval"), "confirmed": N_("Confirmed"), "waitlisted": N_("On the waiting list"),

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from portal import audit, db
-from portal.catalogue.taxonomy import SEPARATION_AREA
 from portal.form_fields import FormErrors
 from portal.i18n import gettext
 from portal.identity.staff_access import Staff
@@ -19,6 +18,7 @@ from portal.mail import outbox
 from portal.operations import scope
 from portal.operations.rosters import roster_clause
 from portal.tables import Booking, Hub, Service
+from portal.taxonomy import SEPARATION_AREA
 
 SUBJECT_LENGTH = 150
 BODY_LENGTH = 4000

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from portal import db
-from portal.catalogue.taxonomy import SERVICES
 from portal.demo import loader as demo
 from portal.i18n import ROME
 from portal.tables import Activity, Area, Hub, Meeting, Service
+from portal.taxonomy import SERVICES
 
 NOW = datetime(2031, 3, 3, 8, 30, tzinfo=timezone.utc)  # a Monday in Rome
 

@@ -11,7 +11,6 @@ import pytest
 
 from portal import audit, db
 from portal.booking import service
-from portal.catalogue.taxonomy import service_name
 from portal.db import NotFound
 from portal.families import accounts as families
 from portal.feeds.staff_feed import staff_feed
@@ -38,6 +37,7 @@ from portal.tables import (
     Referral,
     SolidarityOffer,
 )
+from portal.taxonomy import service_name
 from tests import operations_world
 from tests.operations_world import LINKS, now
 

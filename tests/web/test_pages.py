@@ -11,7 +11,7 @@ import pytest
 from piccolo.engine.sqlite import SQLiteEngine
 
 from portal import db
-from portal.catalogue.taxonomy import AREAS, SERVICES
+from portal.taxonomy import AREAS, SERVICES
 from tests import factories
 
 pytestmark = pytest.mark.anyio
