@@ -26,14 +26,16 @@ from portal.families import accounts as families
 from portal.families import erasure
 from portal.feeds import selection as feeds
 from portal.i18n import N_, current_language, gettext
+from portal.identity import citizens, sessions
 from portal.identity import codes as identity
-from portal.identity import sessions
+from portal.identity.oidc import ERRORS, Citizen, OidcError
 from portal.identity.sessions import provide_family_id, require_family
 from portal.web import render, safe_next
 
 FamilyId = NamedDependency[int]  # the signed-in family with a complete profile (see provide_family_id)
 PENDING = "sign_in"  # session key of a sign-in waiting for its code: {"email": ..., "next": ...}
 PENDING_EMAIL_CHANGE = "new_email"
+ID_TOKEN = "id_token"  # the identity provider's ID token of this sign-in, for signing out there
 NEW_FEED_TOKEN = "feed_token"  # session key: a calendar token just made, shown once on the family page
 NOTICES = {
     "profilo": N_("Your details have been saved."),
@@ -82,8 +84,20 @@ def _after_sign_in(current_complete: bool, next_path: str | None) -> str:
     return next_path or "/famiglia"
 
 
-async def _signed_in_redirect(request: Request, family_id: int, next_path: str | None) -> Response:
+def oidc_failure_page(request: Request, error: OidcError, back: str = "/accedi") -> Response:
+    """A SPID/CIE sign-in that did not succeed, told in the citizen's words, with a way back."""
+    title, text = ERRORS[error.kind]
+    return render(request, "public/account/oidc_error.html", status_code=error.status_code,
+                  title=gettext(title), text=gettext(text), back=back)
+
+
+async def signed_in_redirect(request: Request, family_id: int, next_path: str | None,
+                             id_token: str | None = None) -> Response:
+    """Start the family's session (a new id) and go on; `id_token` is kept to sign out at the
+    identity provider too."""
     await sessions.sign_in(request, family_id)
+    if id_token:
+        request.session[ID_TOKEN] = id_token
     profile = await families.profile(family_id)
     return Redirect(_after_sign_in(profile.complete, next_path), status_code=303)
 
@@ -96,12 +110,21 @@ async def sign_in_page(request: Request) -> Response:
     next_path = safe_next(request.query_params.get("next"))
     if await sessions.signed_in_family(request):
         return Redirect(next_path or "/famiglia", status_code=303)
-    return render(request, "public/account/sign_in.html", next=next_path, email="", errors={},
-                  notice=_notice(request))
+    return _sign_in_form(request, next=next_path, email="", errors={}, notice=_notice(request))
+
+
+def _sign_in_form(request: Request, status_code: int = 200, headers: dict | None = None, **context: Any) -> Response:
+    """The sign-in page: SPID and CIE when the identity gateway is configured, the e-mail code when enabled."""
+    party = request.app.state.relying_party
+    return render(request, "public/account/sign_in.html", status_code=status_code, headers=headers,
+                  methods=party.config.methods if party else (), email_sign_in=_settings(request).email_sign_in,
+                  **context)
 
 
 @post("/accedi")
 async def request_code(request: Request) -> Response:
+    if not _settings(request).email_sign_in:
+        raise NotFoundException()
     values = await _form(request)
     next_path = safe_next(values.get("next"))
     context = {"next": next_path, "email": (values.get("email") or "").strip()[:254]}
@@ -110,7 +133,8 @@ async def request_code(request: Request) -> Response:
             values.get("email") or "", "sign_in", current_language(), _client_ip(request), _now(),
             base_url=_settings(request).base_url, secret_key=_settings(request).secret_key)
     except identity.SignInError as error:
-        return _refusal(request, "public/account/sign_in.html", error, **context)
+        headers = {"retry-after": str(error.retry_after)} if isinstance(error, identity.TooManyRequests) else None
+        return _sign_in_form(request, error.status_code, headers, errors={error.field: error.message}, **context)
     sessions.rotate(request)  # a session planted before the sign-in never sees the address
     request.set_session({PENDING: {"email": email, "next": next_path}})
     return Redirect("/accedi/codice", status_code=303)
@@ -141,7 +165,13 @@ async def verify_code(request: Request) -> Response:
             client_ip=_client_ip(request), language=current_language())
     except identity.SignInError as error:
         return _refusal(request, "public/account/code.html", error, email=pending["email"])
-    return await _signed_in_redirect(request, family_id, safe_next(pending.get("next")))
+    citizen = Citizen.from_session(pending.get("citizen"))
+    if citizen is not None:  # a first SPID/CIE sign-in whose e-mail the code has just proved
+        try:
+            await citizens.connect(family_id, citizen, _now())
+        except OidcError as error:
+            return oidc_failure_page(request, error)
+    return await signed_in_redirect(request, family_id, safe_next(pending.get("next")))
 
 
 @get("/accedi/link/{token:str}")
@@ -159,13 +189,18 @@ async def use_link(request: Request, token: FromPath[str]) -> Response:
                                                client_ip=_client_ip(request), language=current_language())
     except identity.SignInError as error:
         return _refusal(request, "public/account/link.html", error, valid=False, action="")
-    return await _signed_in_redirect(request, family_id, None)
+    return await signed_in_redirect(request, family_id, None)
 
 
 @post("/esci")
 async def sign_out(request: Request) -> Response:
+    """End the portal session and, after a SPID/CIE sign-in, the identity provider's session too."""
+    session = request.scope.get("session")
+    id_token = session.get(ID_TOKEN) if isinstance(session, dict) else None
     sessions.sign_out(request)
-    return Redirect("/accedi?esito=uscita", status_code=303)
+    party, after = request.app.state.relying_party, "/accedi?esito=uscita"
+    provider_url = await party.logout_url(id_token, _settings(request).base_url + after) if party else None
+    return Redirect(provider_url or after, status_code=303)
 
 
 # -- the family area -----------------------------------------------------------------------
