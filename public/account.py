@@ -46,6 +46,7 @@ NOTICES = {
     "uscita": N_("You have signed out on this device."),
     "uscita-ovunque": N_("You have signed out on every device."),
     "eliminato": N_("Your account has been deleted: your bookings are cancelled and your data erased."),
+    "identita-collegata": N_("Your digital identity is connected: next time you can sign in with it."),
     "calendario-disattivato": N_("Your calendar address is turned off: calendars subscribed to it stop updating."),
 }
 
@@ -214,9 +215,12 @@ async def family_area(request: Request) -> Response:
     family_id = current.family_id
     now = _now()
     upcoming = [b for b in await listing.family_bookings(family_id) if b.live and not b.is_past(now)]
+    party = request.app.state.relying_party
     return render(request, "public/account/family.html", profile=await families.profile(family_id),
                   members=await families.members(family_id), family_id=family_id, notice=_notice(request),
-                  bookings=upcoming, now=now, **await _calendar_feed(request, family_id))
+                  bookings=upcoming, now=now, identity_methods=party.config.methods if party else (),
+                  connected_methods=await citizens.connected_methods(family_id) if party else (),
+                  **await _calendar_feed(request, family_id))
 
 
 async def _calendar_feed(request: Request, family_id: int) -> dict[str, Any]:
