@@ -33,6 +33,7 @@ from portal.staff.hubs import hubs_router as staff_hubs_router
 from portal.staff.meetings import meetings_router as staff_meetings_router
 from portal.staff.operations import operations_router as staff_operations_router
 from portal.staff.people import people_router as staff_people_router
+from portal.staff.second_factor import second_factor_router as staff_second_factor_router
 from portal.staff.solidarity import solidarity_router as staff_solidarity_router
 from portal.web import (
     STATIC_DIR,
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             oidc_router,
             solidarity_router,
             staff_auth_router,
+            staff_second_factor_router,
             staff_operations_router,
             staff_people_router,
             staff_hubs_router,

@@ -62,7 +62,7 @@ def server(migrated, chromium_path, mailbox, tmp_path_factory) -> str:
     env = {
         **os.environ, "DATABASE_URL": migrated.database_url, "SECRET_KEY": migrated.secret_key,
         "PORTAL_VAR_DIR": str(tmp_path_factory.mktemp("server-var")), "BASE_URL": f"http://127.0.0.1:{port}",
-        "SMTP_URL": mailbox.url,
+        "SMTP_URL": mailbox.url, "STAFF_TWO_FACTOR": "off",
     }
     portal = Path(sys.executable).parent / "portal"
     process = subprocess.Popen([str(portal), "serve", "--port", str(port)], env=env,
