@@ -18,7 +18,7 @@ import logging
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx2
 from authlib.integrations.base_client import BaseApp, OAuthError
@@ -127,6 +127,12 @@ class RelyingParty:
             client_kwargs={"scope": config.scopes, "code_challenge_method": "S256", "timeout": TIMEOUT_SECONDS,
                            "token_endpoint_auth_method": "private_key_jwt" if by_key else "client_secret_basic"},
         )
+
+    def origins(self) -> list[str]:
+        """Where the browser is sent at the provider (for the Content-Security-Policy's form-action)."""
+        metadata = self._gateway.server_metadata
+        urls = [self.config.issuer, metadata.get("authorization_endpoint"), metadata.get("end_session_endpoint")]
+        return sorted({"{0.scheme}://{0.netloc}".format(urlsplit(url)) for url in urls if isinstance(url, str)})
 
     async def _metadata(self) -> dict:
         try:

@@ -45,7 +45,7 @@ class TestProvider:
     private_key_pem: str  # the key of the client that authenticates by private_key_jwt
 
     def set_mode(self, mode: str) -> None:
-        """normal | wrong_key | expired | down (see provider.mjs)."""
+        """normal | wrong_key | expired | down | token_down (see provider.mjs)."""
         request = urllib.request.Request(self.issuer + "/__test/mode", data=mode.encode(), method="POST")
         urllib.request.urlopen(request, timeout=5).read()
 

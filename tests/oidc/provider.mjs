@@ -4,8 +4,8 @@
 // CLIENT_JWKS_FILE (the public key set of the client that authenticates by private_key_jwt).
 // The login page lists the test citizens; "Annulla" cancels. `POST /__test/mode` with the body
 // `normal`, `wrong_key` (ID tokens signed by a key the provider does not publish, under the
-// published key's id), `expired` (ID tokens that expired an hour ago) or `down` (every other
-// request answers 503) changes how it behaves.
+// published key's id), `expired` (ID tokens that expired an hour ago), `down` (every other
+// request answers 503) or `token_down` (only the token endpoint does) changes how it behaves.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -84,7 +84,7 @@ provider.use(async (ctx, next) => {
     ctx.body = mode;
     return;
   }
-  if (mode === "down") {
+  if (mode === "down" || (mode === "token_down" && ctx.path === "/token")) {
     ctx.status = 503;
     ctx.body = "unavailable";
     return;

@@ -145,12 +145,13 @@ async def test_an_address_an_existing_family_holds_is_proved_by_code_and_connect
     assert await Family.count() == 1 and await FamilyIdentity.count() == 1
 
 
-async def test_a_family_that_came_by_email_connects_spid(portal_with_oidc, empty_db):
+async def test_a_family_that_came_by_email_connects_spid(portal_with_oidc, provider, empty_db):
     http = portal_with_oidc
     await sign_in(http, "lucia@example.it")
     await http.post("/famiglia/profilo", data={**PROFILE, "name": "Lucia", **csrf(http)})
     area = await http.get("/famiglia")
     assert "Collega SPID" in area.text
+    assert f"form-action 'self' {provider.issuer}" in area.headers["content-security-policy"]  # the form may go there
     start = await http.post("/famiglia/identita", data={"method": "spid", **csrf(http)})
     answer = await http.get(await to_provider_and_back(http, start, "lucia"))
     assert answer.status_code == 303 and answer.headers["location"] == "/famiglia?esito=identita-collegata"
