@@ -35,7 +35,7 @@ from portal.web import render, safe_next
 FamilyId = NamedDependency[int]  # the signed-in family with a complete profile (see provide_family_id)
 PENDING = "sign_in"  # session key of a sign-in waiting for its code: {"email": ..., "next": ...}
 PENDING_EMAIL_CHANGE = "new_email"
-ID_TOKEN = "id_token"  # the identity provider's ID token of this sign-in, for signing out there
+AT_PROVIDER = "at_provider"  # session key: signed in through the identity provider, to sign out there too
 NEW_FEED_TOKEN = "feed_token"  # session key: a calendar token just made, shown once on the family page
 NOTICES = {
     "profilo": N_("Your details have been saved."),
@@ -93,12 +93,12 @@ def oidc_failure_page(request: Request, error: OidcError, back: str = "/accedi")
 
 
 async def signed_in_redirect(request: Request, family_id: int, next_path: str | None,
-                             id_token: str | None = None) -> Response:
-    """Start the family's session (a new id) and go on; `id_token` is kept to sign out at the
-    identity provider too."""
+                             at_provider: bool = False) -> Response:
+    """Start the family's session (a new id) and go on; `at_provider`: signed in through the identity
+    provider, whose session sign-out ends too. (The ID token is not kept: it carries the fiscal number.)"""
     await sessions.sign_in(request, family_id)
-    if id_token:
-        request.session[ID_TOKEN] = id_token
+    if at_provider:
+        request.session[AT_PROVIDER] = True
     profile = await families.profile(family_id)
     return Redirect(_after_sign_in(profile.complete, next_path), status_code=303)
 
@@ -197,10 +197,10 @@ async def use_link(request: Request, token: FromPath[str]) -> Response:
 async def sign_out(request: Request) -> Response:
     """End the portal session and, after a SPID/CIE sign-in, the identity provider's session too."""
     session = request.scope.get("session")
-    id_token = session.get(ID_TOKEN) if isinstance(session, dict) else None
+    at_provider = isinstance(session, dict) and session.get(AT_PROVIDER) is True
     sessions.sign_out(request)
     party, after = request.app.state.relying_party, "/accedi?esito=uscita"
-    provider_url = await party.logout_url(id_token, _settings(request).base_url + after) if party else None
+    provider_url = await party.logout_url(_settings(request).base_url + after) if party and at_provider else None
     return Redirect(provider_url or after, status_code=303)
 
 

@@ -79,17 +79,16 @@ async def provider_return(request: Request) -> Response:
     purpose = flow.get("purpose") if isinstance(flow, dict) else None
     params = {name: request.query_params.get(name) or "" for name in ("code", "state", "error", "iss")}
     try:
-        citizen, id_token = await party.finish(flow, params, _now())
+        citizen = await party.finish(flow, params, _now())
         if purpose == "link":
             return await _link(request, flow, citizen)
     except OidcError as error:
         return oidc_failure_page(request, error, "/famiglia" if purpose == "link" else "/accedi")
     family_id = await citizens.returning_family(citizen, _now())
     if family_id is not None:
-        return await signed_in_redirect(request, family_id, flow.get("next"), id_token)
+        return await signed_in_redirect(request, family_id, flow.get("next"), at_provider=True)
     sessions.rotate(request)
-    request.set_session({NEW_CITIZEN: {"citizen": citizen.to_session(), "next": flow.get("next"),
-                                       "id_token": id_token}})
+    request.set_session({NEW_CITIZEN: {"citizen": citizen.to_session(), "next": flow.get("next")}})
     return Redirect("/accedi/email", status_code=303)
 
 
@@ -128,7 +127,7 @@ async def confirm_email(request: Request) -> Response:
         if email == citizen.email:
             family_id = await citizens.create_family(citizen, current_language(), _now())
             if family_id is not None:
-                return await signed_in_redirect(request, family_id, pending.get("next"), pending.get("id_token"))
+                return await signed_in_redirect(request, family_id, pending.get("next"), at_provider=True)
         email = await identity.request_code(
             email, "sign_in", current_language(), request.client.host if request.client else None, _now(),
             base_url=settings.base_url, secret_key=settings.secret_key)

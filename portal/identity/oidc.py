@@ -155,9 +155,9 @@ class RelyingParty:
                 "method": method, "started": now.timestamp()}
         return found["url"], flow
 
-    async def finish(self, flow: dict | None, params: dict[str, str], now: datetime) -> tuple[Citizen, str]:
+    async def finish(self, flow: dict | None, params: dict[str, str], now: datetime) -> Citizen:
         """Check the provider's answer against the flow kept in the session, exchange the code and
-        verify the ID token; returns the citizen and the ID token (for signing out at the provider)."""
+        verify the ID token; returns the citizen. The tokens are not kept: they carry the fiscal number."""
         if params.get("error"):
             raise _failure("cancelled" if params["error"] == "access_denied" else "refused",
                            ValueError(params["error"][:40]))
@@ -176,7 +176,7 @@ class RelyingParty:
         if not isinstance(token.get("id_token"), str):
             raise _failure("token", ValueError("no ID token"))
         claims = await self._verified_claims(token, flow["nonce"], metadata, now)
-        return self._citizen(claims, flow["method"]), token["id_token"]
+        return self._citizen(claims, flow["method"])
 
     async def _verified_claims(self, token: dict, nonce: str, metadata: dict, now: datetime) -> CodeIDToken:
         algorithms = [a for a in metadata.get("id_token_signing_alg_values_supported", ["RS256"])
@@ -218,14 +218,12 @@ class RelyingParty:
                        text(config.given_name_claim, 100), text(config.family_name_claim, 100),
                        text(config.email_claim, 254).lower())
 
-    async def logout_url(self, id_token: str | None, after: str) -> str | None:
-        """The provider's end-session address (RP-initiated logout), when it offers one."""
-        if not id_token:
-            return None
+    async def logout_url(self, after: str) -> str | None:
+        """The provider's end-session address (RP-initiated logout, identified by client_id), when it offers one."""
         try:
             if not (await self._metadata()).get("end_session_endpoint"):
                 return None
-            found = await self._gateway.create_logout_url(post_logout_redirect_uri=after, id_token_hint=id_token,
+            found = await self._gateway.create_logout_url(post_logout_redirect_uri=after,
                                                           client_id=self.config.client_id)
         except OidcError:
             return None
