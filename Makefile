@@ -27,6 +27,7 @@ $(VENDOR)/htmx.min.js: package.json package-lock.json
 	cp $(FONTS)-600.woff2 $(VENDOR)/fonts/titillium-web-600.woff2
 	cp $(FONTS)-700.woff2 $(VENDOR)/fonts/titillium-web-700.woff2
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp node_modules/spid-smart-button/dist/img/spid-ico-circle-bb.svg $(VENDOR)/
 
 translations: $(LOCALES:.po=.mo)
 

@@ -17,10 +17,12 @@ from litestar.static_files import create_static_files_router
 from portal import db
 from portal import worker as background
 from portal.calendars.routes import calendar_router
+from portal.identity.oidc import RelyingParty
 from portal.identity.sessions import AccountRedirect, DatabaseStore, account_redirect, session_config
 from portal.links import Links
 from portal.public.account import account_router
 from portal.public.booking import booking_router
+from portal.public.oidc import oidc_router
 from portal.public.routes import public_router
 from portal.public.solidarity import solidarity_router
 from portal.settings import Settings, load_settings
@@ -32,6 +34,7 @@ from portal.staff.meetings import meetings_router as staff_meetings_router
 from portal.staff.operations import operations_router as staff_operations_router
 from portal.staff.partners import partners_router as staff_partners_router
 from portal.staff.people import people_router as staff_people_router
+from portal.staff.second_factor import second_factor_router as staff_second_factor_router
 from portal.staff.solidarity import solidarity_router as staff_solidarity_router
 from portal.web import (
     STATIC_DIR,
@@ -84,8 +87,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             booking_router,
             calendar_router,
             account_router,
+            oidc_router,
             solidarity_router,
             staff_auth_router,
+            staff_second_factor_router,
             staff_operations_router,
             staff_people_router,
             staff_hubs_router,
@@ -113,4 +118,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.links = Links(settings.base_url, settings.secret_key)
     app.state.templates = template_environment(settings)
     app.state.page_cache = PageCache()
+    app.state.relying_party = (RelyingParty(settings.oidc, settings.base_url, settings.secret_key)
+                               if settings.oidc else None)
     return app

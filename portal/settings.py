@@ -4,15 +4,38 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_VAR_DIR = Path("var")
+SIGN_IN_METHODS = ("spid", "cie")
+TWO_FACTOR_POLICIES = ("admins", "all", "off")  # who among staff must use a second factor
 
 
 class ConfigError(Exception):
     """A configuration value is wrong; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """The Comune's OpenID Connect identity gateway (SPID and CIE), for families' sign-in."""
+
+    issuer: str
+    client_id: str
+    client_secret: str | None = None  # client_secret_basic
+    private_key: str | None = None  # private_key_jwt: the PEM or JWK read from OIDC_PRIVATE_KEY_FILE
+    scopes: str = "openid profile email"
+    subject_claim: str = "sub"  # or the fiscal number's claim, which SPID and CIE share
+    given_name_claim: str = "given_name"
+    family_name_claim: str = "family_name"
+    email_claim: str = "email"
+    methods: tuple[str, ...] = SIGN_IN_METHODS
+    extra_parameters: tuple[tuple[str, str], ...] = ()  # (method, query string) sent with that button
+
+    def parameters_for(self, method: str) -> str:
+        return dict(self.extra_parameters).get(method, "")
 
 
 @dataclass(frozen=True)
@@ -26,6 +49,9 @@ class Settings:
     content_dir: Path | None = None
     city_name: str = "Napoli"
     run_mail_worker: bool = True  # the web process sends mail unless `portal worker` does it
+    oidc: OidcSettings | None = None  # off unless configured
+    email_sign_in: bool = True
+    staff_two_factor: str = "admins"
 
     @property
     def is_sqlite(self) -> bool:
@@ -51,7 +77,48 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         content_dir=Path(content_dir) if content_dir else var_dir / "content",
         city_name=env.get("CITY_NAME") or "Napoli",
         run_mail_worker=_check_flag("MAIL_WORKER", env.get("MAIL_WORKER", "1")),
+        oidc=_oidc_settings(env),
+        email_sign_in=_check_flag("EMAIL_SIGN_IN", env.get("EMAIL_SIGN_IN", "1")),
+        staff_two_factor=_check_choice("STAFF_TWO_FACTOR", env.get("STAFF_TWO_FACTOR", "admins"),
+                                       TWO_FACTOR_POLICIES),
     )
+
+
+def _oidc_settings(env: Mapping[str, str]) -> OidcSettings | None:
+    issuer = env.get("OIDC_ISSUER")
+    if not issuer:
+        return None
+    if urlsplit(issuer).scheme not in ("http", "https") or not env.get("OIDC_CLIENT_ID"):
+        raise ConfigError("OIDC_ISSUER must be an http(s) address, and OIDC_CLIENT_ID must be set with it")
+    secret, key_file = env.get("OIDC_CLIENT_SECRET"), env.get("OIDC_PRIVATE_KEY_FILE")
+    if bool(secret) == bool(key_file):
+        raise ConfigError("set one of OIDC_CLIENT_SECRET (client_secret_basic) or OIDC_PRIVATE_KEY_FILE"
+                          " (private_key_jwt)")
+    try:
+        private_key = Path(key_file).read_text() if key_file else None
+    except OSError as error:
+        raise ConfigError(f"cannot read OIDC_PRIVATE_KEY_FILE: {error.strerror}") from None
+    methods = tuple(m.strip() for m in env.get("OIDC_METHODS", "spid,cie").split(",") if m.strip())
+    if not methods or any(m not in SIGN_IN_METHODS for m in methods):
+        raise ConfigError("OIDC_METHODS must list spid, cie or both, separated by commas")
+    scopes = env.get("OIDC_SCOPES") or "openid profile email"
+    if "openid" not in scopes.split():
+        raise ConfigError("OIDC_SCOPES must include openid")
+    claim_names = ("subject_claim", "given_name_claim", "family_name_claim", "email_claim")
+    claims = {name: env[f"OIDC_{name.upper()}"] for name in claim_names if env.get(f"OIDC_{name.upper()}")}
+    return OidcSettings(
+        issuer=issuer.rstrip("/"), client_id=env["OIDC_CLIENT_ID"], client_secret=secret or None,
+        private_key=private_key, scopes=scopes, methods=methods,
+        extra_parameters=tuple((m, env[f"OIDC_{m.upper()}_PARAMETERS"]) for m in methods
+                               if env.get(f"OIDC_{m.upper()}_PARAMETERS")),
+        **claims,
+    )
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
 
 
 def _check_database_url(url: str) -> str:

@@ -414,6 +414,32 @@ class KeyWorker(Table):
     hub = ForeignKey(references=Hub, null=False, on_delete=OnDelete.cascade)
     staff = ForeignKey(references=StaffUser, null=False, on_delete=OnDelete.cascade)
     assigned_at = Timestamptz()
+class FamilyIdentity(Table):
+    """A SPID or CIE identity that signs a family in: only a keyed hash of its subject or fiscal number."""
+
+    family = ForeignKey(references=Family, null=False, on_delete=OnDelete.cascade, index=True)
+    subject_hash = Varchar(length=64, unique=True)
+    method = Varchar(length=8)  # spid | cie: the button first used
+    created_at = Timestamptz()
+    last_used_at = Timestamptz()
+
+
+class StaffSecondFactor(Table):
+    """A staff member's TOTP authenticator (RFC 6238): confirmed once a first code matched."""
+
+    staff = ForeignKey(references=StaffUser, null=False, on_delete=OnDelete.cascade, unique=True)
+    secret = Varchar(length=64)  # base32
+    confirmed_at = Timestamptz(null=True, default=None)
+    last_counter = Integer(default=0)  # the time step of the last accepted code: each code works once
+    created_at = Timestamptz()
+
+
+class StaffRecoveryCode(Table):
+    """Single-use recovery codes for a lost authenticator, kept as keyed hashes."""
+
+    staff = ForeignKey(references=StaffUser, null=False, on_delete=OnDelete.cascade, index=True)
+    code_hash = Varchar(length=64)
+    used_at = Timestamptz(null=True, default=None)
 
 
 TABLES = [
@@ -421,4 +447,5 @@ TABLES = [
     Booking, BookingParticipant, BookingEvent, AccessRequest, Outbox, Reminder, StaffUser, StaffHub,
     StaffActivity, Attendance, AuditEntry, FeedToken, HelpKind, SolidarityOffer, OfferHelpKind, Need, Match,
     PartnerService, HouseholdNote, HouseholdNoteEdit, Referral, KeyWorker,
+    FamilyIdentity, StaffSecondFactor, StaffRecoveryCode,
 ]

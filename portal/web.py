@@ -203,6 +203,11 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
     headers = MutableScopeHeaders.from_message(message)
     for name, value in SECURITY_HEADERS.items():
         headers[name] = value
+    party = scope["app"].state.get("relying_party")
+    if party is not None:  # a form may lead to the identity provider (connecting SPID/CIE, signing out)
+        targets = " ".join(party.origins())
+        headers["content-security-policy"] = CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'", f"form-action 'self' {targets}")
     path = scope.get("path", "")
     if path.startswith("/static/"):
         headers["cache-control"] = f"public, max-age={ONE_YEAR}, immutable"

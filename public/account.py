@@ -28,8 +28,8 @@ from portal.families import erasure
 from portal.feeds import tokens as feed_tokens
 from portal.households import key_workers
 from portal.i18n import current_language
+from portal.identity import citizens, sessions
 from portal.identity import codes as identity
-from portal.identity import sessions
 from portal.identity.sessions import provide_family_id, require_family
 from portal.web import month_names, render, safe_next
 
@@ -47,10 +47,13 @@ async def family_area(request: Request) -> Response:
     family_id = current.family_id
     now = common.now()
     upcoming = [b for b in await listing.family_bookings(family_id) if b.live and not b.is_past(now)]
+    party = request.app.state.relying_party
     return render(request, "public/account/family.html", profile=await families.profile(family_id),
                   members=await families.members(family_id), family_id=family_id, notice=common.notice(request),
                   bookings=upcoming, now=now, followed_at=await key_workers.followed_by(family_id),
                   for_you=await for_family.suggestions(family_id, now),
+                  identity_methods=party.config.methods if party else (),
+                  connected_methods=await citizens.connected_methods(family_id) if party else (),
                   **await _calendar_feed(request, family_id))
 
 

@@ -20,6 +20,7 @@ NOTICES = {
     "uscita": N_("You have signed out on this device."),
     "uscita-ovunque": N_("You have signed out on every device."),
     "eliminato": N_("Your account has been deleted: your bookings are cancelled and your data erased."),
+    "identita-collegata": N_("Your digital identity is connected: next time you can sign in with it."),
     "calendario-disattivato": N_("Your calendar address is turned off: calendars subscribed to it stop updating."),
 }
 

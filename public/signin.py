@@ -8,19 +8,22 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 from portal.public import common
 from portal.public.common import FamilyId
 
 from portal.families import accounts as families
-from portal.i18n import current_language
+from portal.i18n import current_language, gettext
+from portal.identity import citizens, sessions
 from portal.identity import codes as identity
-from portal.identity import sessions
+from portal.identity.oidc import ERRORS, Citizen, OidcError
 from portal.web import render, safe_next
 
 PENDING = "sign_in"  # session key of a sign-in waiting for its code: {"email": ..., "next": ...}
 PENDING_EMAIL_CHANGE = "new_email"
+AT_PROVIDER = "at_provider"  # session key: signed in through the identity provider, to sign out there too
 
 
 def _refusal(request: Request, template: str, error: identity.SignInError, **context: Any) -> Response:
@@ -35,8 +38,20 @@ def _after_sign_in(current_complete: bool, next_path: str | None) -> str:
     return next_path or "/famiglia"
 
 
-async def _signed_in_redirect(request: Request, family_id: int, next_path: str | None) -> Response:
+def oidc_failure_page(request: Request, error: OidcError, back: str = "/accedi") -> Response:
+    """A SPID/CIE sign-in that did not succeed, told in the citizen's words, with a way back."""
+    title, text = ERRORS[error.kind]
+    return render(request, "public/account/oidc_error.html", status_code=error.status_code,
+                  title=gettext(title), text=gettext(text), back=back)
+
+
+async def signed_in_redirect(request: Request, family_id: int, next_path: str | None,
+                             at_provider: bool = False) -> Response:
+    """Start the family's session (a new id) and go on; `at_provider`: signed in through the identity
+    provider, whose session sign-out ends too. (The ID token is not kept: it carries the fiscal number.)"""
     await sessions.sign_in(request, family_id)
+    if at_provider:
+        request.session[AT_PROVIDER] = True
     profile = await families.profile(family_id)
     return Redirect(_after_sign_in(profile.complete, next_path), status_code=303)
 
@@ -49,12 +64,21 @@ async def sign_in_page(request: Request) -> Response:
     next_path = safe_next(request.query_params.get("next"))
     if await sessions.signed_in_family(request):
         return Redirect(next_path or "/famiglia", status_code=303)
-    return render(request, "public/account/sign_in.html", next=next_path, email="", errors={},
-                  notice=common.notice(request))
+    return _sign_in_form(request, next=next_path, email="", errors={}, notice=common.notice(request))
+
+
+def _sign_in_form(request: Request, status_code: int = 200, headers: dict | None = None, **context: Any) -> Response:
+    """The sign-in page: SPID and CIE when the identity gateway is configured, the e-mail code when enabled."""
+    party = request.app.state.relying_party
+    return render(request, "public/account/sign_in.html", status_code=status_code, headers=headers,
+                  methods=party.config.methods if party else (), email_sign_in=common.settings(request).email_sign_in,
+                  **context)
 
 
 @post("/accedi")
 async def request_code(request: Request) -> Response:
+    if not common.settings(request).email_sign_in:
+        raise NotFoundException()
     values = await common.form_values(request)
     next_path = safe_next(values.get("next"))
     context = {"next": next_path, "email": (values.get("email") or "").strip()[:254]}
@@ -63,7 +87,8 @@ async def request_code(request: Request) -> Response:
             values.get("email") or "", "sign_in", current_language(), common.client_ip(request), common.now(),
             base_url=common.settings(request).base_url, secret_key=common.settings(request).secret_key)
     except identity.SignInError as error:
-        return _refusal(request, "public/account/sign_in.html", error, **context)
+        headers = {"retry-after": str(error.retry_after)} if isinstance(error, identity.TooManyRequests) else None
+        return _sign_in_form(request, error.status_code, headers, errors={error.field: error.message}, **context)
     sessions.rotate(request)  # a session planted before the sign-in never sees the address
     request.set_session({PENDING: {"email": email, "next": next_path}})
     return Redirect("/accedi/codice", status_code=303)
@@ -94,7 +119,13 @@ async def verify_code(request: Request) -> Response:
             client_ip=common.client_ip(request), language=current_language())
     except identity.SignInError as error:
         return _refusal(request, "public/account/code.html", error, email=pending["email"])
-    return await _signed_in_redirect(request, family_id, safe_next(pending.get("next")))
+    citizen = Citizen.from_session(pending.get("citizen"))
+    if citizen is not None:  # a first SPID/CIE sign-in whose e-mail the code has just proved
+        try:
+            await citizens.connect(family_id, citizen, common.now())
+        except OidcError as error:
+            return oidc_failure_page(request, error)
+    return await signed_in_redirect(request, family_id, safe_next(pending.get("next")))
 
 
 @get("/accedi/link/{token:str}")
@@ -112,13 +143,18 @@ async def use_link(request: Request, token: FromPath[str]) -> Response:
                                                client_ip=common.client_ip(request), language=current_language())
     except identity.SignInError as error:
         return _refusal(request, "public/account/link.html", error, valid=False, action="")
-    return await _signed_in_redirect(request, family_id, None)
+    return await signed_in_redirect(request, family_id, None)
 
 
 @post("/esci")
 async def sign_out(request: Request) -> Response:
+    """End the portal session and, after a SPID/CIE sign-in, the identity provider's session too."""
+    session = request.scope.get("session")
+    at_provider = isinstance(session, dict) and session.get(AT_PROVIDER) is True
     sessions.sign_out(request)
-    return Redirect("/accedi?esito=uscita", status_code=303)
+    party, after = request.app.state.relying_party, "/accedi?esito=uscita"
+    provider_url = await party.logout_url(common.settings(request).base_url + after) if party and at_provider else None
+    return Redirect(provider_url or after, status_code=303)
 
 
 # -- changing the e-mail address -----------------------------------------------------------

@@ -1,12 +1,12 @@
 """The audit log for administrators: every entry, newest first, with filters. A thin handler over
-portal.audit.log, which decides who may read it (403) and refuses unreadable filters (400)."""
+portal.admin.audit_log, which decides who may read it (403) and refuses unreadable filters (400)."""
 
 from __future__ import annotations
 
 from litestar import Request, Response, get
 from portal.staff import common
 
-from portal.audit import log as audit_log
+from portal.admin import audit_log
 
 
 @get("/staff/registro")

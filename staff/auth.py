@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.response import Redirect
+from portal.staff import second_factor
 
 from portal.identity import sessions, staff_access
 from portal.identity.sessions import require_staff
@@ -37,8 +38,8 @@ async def login(request: Request) -> Response:
         headers = {"retry-after": str(refusal.retry_after)} if refusal.retry_after else None
         return render(request, "staff/login.html", status_code=429 if refusal.retry_after else 400,
                       headers=headers, email=email, error=refusal.message, next=next_path)
-    await sessions.staff_sign_in(request, await staff_access.load_staff(staff_id))
-    return Redirect(next_path if next_path and next_path.startswith("/staff/") else "/staff/", status_code=303)
+    return await second_factor.after_password(
+        request, staff_id, next_path if next_path and next_path.startswith("/staff/") else "/staff/")
 
 
 @post("/staff/esci")

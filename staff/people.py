@@ -12,7 +12,7 @@ from portal.admin import staffing
 from portal.feeds import tokens as feed_tokens
 from portal.form_fields import FormErrors
 from portal.i18n import N_
-from portal.identity import sessions
+from portal.identity import second_factor, sessions
 from portal.identity.staff_access import ROLES
 
 NOTICES = {
@@ -21,6 +21,8 @@ NOTICES = {
     "salvato": N_("The account has been saved."),
     "password-nuova": N_("A new initial password has been made: the account's sessions have ended."),
     "calendario-disattivato": N_("Your calendar address is turned off: calendars subscribed to it stop updating."),
+    "secondo-fattore-azzerato": N_("The second factor has been reset: the account sets it up again at its next"
+                                   " sign-in."),
 }
 ONCE = "staff_password_once"  # session key: an initial password, shown on the next page only
 NEW_FEED_TOKEN = "staff_feed_once"  # session key: a new calendar address, shown on the next page only
@@ -36,9 +38,11 @@ async def profile_page(request: Request) -> Response:
 
 
 async def _calendar(request: Request) -> dict:
-    """The staff feed's state, and a new address when one was just made (shown once: only its hash is kept)."""
+    """The staff feed's state, and a new address when one was just made (shown once: only its hash is kept);
+    whether the second factor is on."""
     staff = await common.signed_in(request)
-    context = {"feed_status": await feed_tokens.token_status("staff", staff.id)}
+    context = {"feed_status": await feed_tokens.token_status("staff", staff.id),
+               "second_factor_active": await second_factor.is_active(staff.id)}
     token = request.session.pop(NEW_FEED_TOKEN, None) if isinstance(request.scope.get("session"), dict) else None
     if token:
         url = request.app.state.settings.base_url + f"/calendari/staff/{token}.ics"

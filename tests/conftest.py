@@ -12,6 +12,7 @@ from portal.identity import staff_access
 from portal.settings import Settings
 from portal.tables import TABLES, Revision
 from tests.mail_server import smtp_server  # noqa: F401  (a fixture for every test)
+from tests.oidc.fixtures import oidc_portal_port, oidc_provider, portal_with_oidc, provider  # noqa: F401
 
 staff_access.use_cheapest_hashing()
 
@@ -39,6 +40,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         var_dir=var_dir,
         content_dir=var_dir / "content",
         run_mail_worker=False,
+        staff_two_factor="off",  # the second factor's own tests turn it on
     )
 
 

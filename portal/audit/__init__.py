@@ -1,6 +1,6 @@
 """The audit trail: who did what to which record, when and why. Call record() inside the write
 transaction that makes the change, so the entry and the change commit (or roll back) together.
-Administrators read the log through portal.audit.log (filters, pages)."""
+Administrators read the log through portal.admin.audit_log (filters, pages)."""
 
 from __future__ import annotations
 

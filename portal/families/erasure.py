@@ -9,7 +9,7 @@ from portal.booking import service
 from portal.booking.rules import LIVE
 from portal.feeds import tokens as feed_tokens
 from portal.links import Links
-from portal.tables import AccessRequest, Booking, Family, Member, SignInCode, SolidarityOffer
+from portal.tables import AccessRequest, Booking, Family, FamilyIdentity, Member, SignInCode, SolidarityOffer
 
 
 async def erase_family(family_id: int, now: datetime, links: Links) -> None:
@@ -26,6 +26,7 @@ async def erase_family(family_id: int, now: datetime, links: Links) -> None:
             SolidarityOffer.family == family_id)
         await Member.delete().where(Member.family == family_id)
         await SignInCode.delete().where(SignInCode.family == family_id)
+        await FamilyIdentity.delete().where(FamilyIdentity.family == family_id)
         await feed_tokens.revoke_token("family", family_id, now)
         await Family.update({
             Family.email: None, Family.name: "", Family.surname: "", Family.phone: "", Family.district: "",

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,11 +58,17 @@ def mailbox():
 @pytest.fixture(scope="session")
 def server(migrated, chromium_path, mailbox, tmp_path_factory) -> str:
     """`portal serve` on a free port, on the test database, sending mail to the test SMTP server."""
-    port = _free_port()
+    with serve_portal(migrated, mailbox, tmp_path_factory, _free_port(), {"STAFF_TWO_FACTOR": "off"}) as url:
+        yield url
+
+
+@contextmanager
+def serve_portal(settings, mailbox, tmp_path_factory, port: int, extra_env: dict[str, str]):
+    """Run `portal serve` on `port` with the test database and mail server, and more environment."""
     env = {
-        **os.environ, "DATABASE_URL": migrated.database_url, "SECRET_KEY": migrated.secret_key,
+        **os.environ, "DATABASE_URL": settings.database_url, "SECRET_KEY": settings.secret_key,
         "PORTAL_VAR_DIR": str(tmp_path_factory.mktemp("server-var")), "BASE_URL": f"http://127.0.0.1:{port}",
-        "SMTP_URL": mailbox.url,
+        "SMTP_URL": mailbox.url, **extra_env,
     }
     portal = Path(sys.executable).parent / "portal"
     process = subprocess.Popen([str(portal), "serve", "--port", str(port)], env=env,
@@ -78,9 +84,11 @@ def server(migrated, chromium_path, mailbox, tmp_path_factory) -> str:
                 process.kill()
                 pytest.fail(f"the server did not start: {process.stderr.read().decode()[-2000:]}")
             time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @asynccontextmanager

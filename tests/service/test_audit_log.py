@@ -11,8 +11,8 @@ import pytest
 
 from portal import audit
 from portal.admin import activities as activities_admin
-from portal.audit import log as audit_log
-from portal.audit.log import Filters
+from portal.admin import audit_log
+from portal.admin.audit_log import Filters
 from portal.form_fields import FormErrors
 from portal.i18n import ROME
 from portal.identity.staff_access import Forbidden

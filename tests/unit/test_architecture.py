@@ -20,8 +20,8 @@ ENTRY_POINTS = {"app", "cli", "worker", "web"}
 # the table in docs/architecture.md.
 DOMAIN = {
     "mail": set(),
-    "identity": {"mail"},
-    "audit": {"identity"},
+    "audit": set(),
+    "identity": {"audit", "mail"},
     "booking": {"audit", "mail"},
     "catalogue": {"booking"},
     "feeds": {"booking", "catalogue", "identity"},
