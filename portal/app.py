@@ -14,7 +14,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
-from portal import db
+from portal import db, shared
 from portal import worker as background
 from portal.calendars.routes import calendar_router
 from portal.identity.sessions import AccountRedirect, DatabaseStore, account_redirect, session_config
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     engine = db.engine_from_url(settings.database_url)
     db.bind(engine)
+    redis = shared.connect(settings.redis_url, settings.redis_prefix)
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
+            await shared.disconnect()
             await db.close_engine(engine)
 
     @asynccontextmanager
@@ -97,7 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=[HTMXPlugin()],
         middleware=[DefineMiddleware(language_middleware), session_config(settings).middleware],
-        stores={"sessions": DatabaseStore()},  # web sessions every worker sees
+        stores={"sessions": redis.session_store() if redis else DatabaseStore()},  # every worker sees them
         before_send=[add_response_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_secure=settings.secure_cookies, cookie_samesite="lax",

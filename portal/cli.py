@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
+from typing import AsyncIterator
 
 from portal.settings import ConfigError, Settings, load_settings
 
@@ -64,6 +66,23 @@ def serve_http(settings: Settings, host: str, port: int, workers: int) -> None:
     )
 
 
+@asynccontextmanager
+async def connected(settings: Settings) -> AsyncIterator[None]:
+    """The database (and Redis, when configured) for a command: a command that changes the catalogue
+    must publish the new revision where the web processes read it."""
+    from portal import db, shared
+
+    engine = db.engine_from_url(settings.database_url)
+    db.bind(engine)
+    shared.connect(settings.redis_url, settings.redis_prefix)
+    await db.open_engine(engine)
+    try:
+        yield
+    finally:
+        await shared.disconnect()
+        await db.close_engine(engine)
+
+
 async def migrate(settings: Settings) -> None:
     from portal.db import migrate as run_migrations
 
@@ -76,7 +95,6 @@ async def create_staff(settings: Settings, email: str, name: str, role: str, hub
     import os
     from datetime import datetime, timezone
 
-    from portal import db
     from portal.identity import staff_access
     from portal.tables import Hub, StaffUser
 
@@ -85,10 +103,7 @@ async def create_staff(settings: Settings, email: str, name: str, role: str, hub
         raise ConfigError("the two passwords differ")
     if problem := staff_access.check_new_password(password):
         raise ConfigError(f"password: {problem}")
-    engine = db.engine_from_url(settings.database_url)
-    db.bind(engine)
-    await db.open_engine(engine)
-    try:
+    async with connected(settings):
         if await StaffUser.exists().where(StaffUser.email == email.strip().lower()):
             raise ConfigError(f"a staff account with the e-mail {email} exists already")
         hubs = await Hub.select(Hub.id, Hub.slug).where(Hub.slug.is_in(hub_slugs)) if hub_slugs else []
@@ -97,8 +112,6 @@ async def create_staff(settings: Settings, email: str, name: str, role: str, hub
         await staff_access.create_staff(email, name, role, password, datetime.now(timezone.utc),
                                         tuple(hub["id"] for hub in hubs))
         print(f"portal: {role} {email} created")
-    finally:
-        await db.close_engine(engine)
 
 
 async def create_demo_admin() -> None:
@@ -119,29 +132,19 @@ async def create_demo_admin() -> None:
 async def run_mail_worker(settings: Settings) -> None:
     import signal
 
-    from portal import db
     from portal import worker as background
 
-    engine = db.engine_from_url(settings.database_url)
-    db.bind(engine)
-    await db.open_engine(engine)
     stop = asyncio.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signal_number, stop.set)
-    try:
+    async with connected(settings):
         await background.run(settings, stop)
-    finally:
-        await db.close_engine(engine)
 
 
 async def load_demo(settings: Settings, scale: int, if_empty: bool) -> None:
-    from portal import db
     from portal.demo import loader as demo
 
-    engine = db.engine_from_url(settings.database_url)
-    db.bind(engine)
-    await db.open_engine(engine)
-    try:
+    async with connected(settings):
         if not await demo.is_empty():
             print("portal: the database already holds a catalogue; demo not loaded")
             if not if_empty:
@@ -150,5 +153,3 @@ async def load_demo(settings: Settings, scale: int, if_empty: bool) -> None:
         summary = await demo.load_demo(datetime.now(timezone.utc), scale=scale)
         print(f"portal: demo loaded: {summary}")
         await create_demo_admin()
-    finally:
-        await db.close_engine(engine)

@@ -23,6 +23,7 @@ class Settings:
     var_dir: Path
     smtp_url: str | None = None
     redis_url: str | None = None
+    redis_prefix: str = "portal:"  # every key the portal writes in Redis starts with it
     content_dir: Path | None = None
     city_name: str = "Napoli"
     run_mail_worker: bool = True  # the web process sends mail unless `portal worker` does it
@@ -48,6 +49,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         var_dir=var_dir,
         smtp_url=_check_url("SMTP_URL", env.get("SMTP_URL"), ("smtp", "smtps")),
         redis_url=_check_url("REDIS_URL", env.get("REDIS_URL"), ("redis", "rediss")),
+        redis_prefix=env.get("REDIS_PREFIX") or "portal:",
         content_dir=Path(content_dir) if content_dir else var_dir / "content",
         city_name=env.get("CITY_NAME") or "Napoli",
         run_mail_worker=_check_flag("MAIL_WORKER", env.get("MAIL_WORKER", "1")),

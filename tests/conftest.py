@@ -12,6 +12,7 @@ from portal.identity import staff_access
 from portal.settings import Settings
 from portal.tables import TABLES, Revision
 from tests.mail_server import smtp_server  # noqa: F401  (a fixture for every test)
+from tests.redis_server import redis_prefix, redis_settings, redis_url  # noqa: F401
 
 staff_access.use_cheapest_hashing()
 

@@ -3,7 +3,7 @@
 Rules (DESIGN §2): codes have 6 digits, last 10 minutes, allow 5 attempts and are single-use;
 only keyed hashes (HMAC-SHA256 with the secret key) of the code and of the link's token are stored;
 a new request replaces the address's earlier codes. Requests are rate-limited per client address and
-per e-mail in the shared `throttle` table, and the answer is the same whether or not a family has
+per e-mail in state every process shares (`portal.shared`: Redis or the `throttle` table), and the answer is the same whether or not a family has
 the address: a family is created by its first verified sign-in, not by asking for a code.
 """
 
@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from portal import db
+from portal import db, shared
 from portal.i18n import LANGUAGES, N_, gettext
 from portal.mail import messages as mail
 from portal.mail import outbox
@@ -108,22 +108,7 @@ def new_code() -> str:
 # -- throttling ----------------------------------------------------------------------------
 
 
-async def hit(key: str, limit: tuple[int, int], now: datetime) -> int | None:
-    """Count one hit of `key` in the current fixed window, atomically (an upsert, committed at once).
-
-    Returns None while within the limit, else the seconds until the window ends."""
-    hits_allowed, seconds = limit
-    start = int(now.timestamp()) // seconds * seconds
-    window_start = datetime.fromtimestamp(start, tz=timezone.utc)
-    async with db.write_transaction():
-        rows = await Throttle.raw(
-            'INSERT INTO throttle ("key", window_start, hits) VALUES ({}, {}, 1)'
-            ' ON CONFLICT ("key", window_start) DO UPDATE SET hits = throttle.hits + 1 RETURNING hits',
-            key, window_start,
-        )
-    if rows[0]["hits"] <= hits_allowed:
-        return None
-    return max(1, start + seconds - int(now.timestamp()))
+hit = shared.hit  # staff sign-in and password checks count their attempts with it too
 
 
 async def _throttle(key: str, limit: tuple[int, int], now: datetime, field: str) -> None:
