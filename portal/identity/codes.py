@@ -3,8 +3,9 @@
 Rules (DESIGN §2): codes have 6 digits, last 10 minutes, allow 5 attempts and are single-use;
 only keyed hashes (HMAC-SHA256 with the secret key) of the code and of the link's token are stored;
 a new request replaces the address's earlier codes. Requests are rate-limited per client address and
-per e-mail in state every process shares (`portal.shared`: Redis or the `throttle` table), and the answer is the same whether or not a family has
-the address: a family is created by its first verified sign-in, not by asking for a code.
+per e-mail in counters every process shares (`portal.shared`: Redis or the `throttle` table), and the
+answer is the same whether or not a family has the address: a family is created by its first verified
+sign-in, not by asking for a code.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from portal import db, shared
 from portal.i18n import LANGUAGES, N_, gettext
