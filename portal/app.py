@@ -6,7 +6,7 @@ import asyncio
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
-from litestar import Litestar, Response, get
+from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException
@@ -19,6 +19,8 @@ from portal import worker as background
 from portal.calendars.routes import calendar_router
 from portal.identity.sessions import AccountRedirect, DatabaseStore, account_redirect, session_config
 from portal.links import Links
+from portal.observability.probes import probe_handlers
+from portal.observability.requests import observe_requests
 from portal.public.account import account_router
 from portal.public.booking import booking_router
 from portal.public.routes import public_router
@@ -40,15 +42,6 @@ from portal.web import (
     language_middleware,
     template_environment,
 )
-
-
-@get("/healthz", cache=False)
-async def healthz() -> Response:
-    try:
-        await db.ping()
-    except Exception as error:  # any failure to reach the database is the answer itself
-        return Response({"status": "unavailable", "database": type(error).__name__}, status_code=503)
-    return Response({"status": "ok", "database": "ok"})
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -94,11 +87,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             staff_meetings_router,
             staff_audit_router,
             staff_solidarity_router,
-            healthz,
+            *probe_handlers,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         plugins=[HTMXPlugin()],
-        middleware=[DefineMiddleware(language_middleware), session_config(settings).middleware],
+        middleware=[
+            DefineMiddleware(observe_requests), DefineMiddleware(language_middleware),
+            session_config(settings).middleware,
+        ],
         stores={"sessions": redis.session_store() if redis else DatabaseStore()},  # every worker sees them
         before_send=[add_response_headers],
         csrf_config=CSRFConfig(

@@ -58,11 +58,19 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def serve_http(settings: Settings, host: str, port: int, workers: int) -> None:
+    import os
+
     import uvicorn
 
+    from portal import observability
+    from portal.observability import logs
+
+    # Before any worker starts (and before prometheus_client is imported): each worker writes its
+    # figures there, and /metrics adds them up.
+    observability.prepare_multiprocess(os.environ.get(observability.MULTIPROCESS_ENV) or settings.var_dir / "metrics")
     uvicorn.run(
         "portal.app:create_app", factory=True, host=host, port=port, workers=workers,
-        proxy_headers=True, access_log=False, log_level="warning" if workers > 1 else "info",
+        proxy_headers=True, access_log=False, log_config=logs.logging_config(settings.log_format),
     )
 
 
@@ -130,10 +138,13 @@ async def create_demo_admin() -> None:
 
 
 async def run_mail_worker(settings: Settings) -> None:
+    import logging.config
     import signal
 
     from portal import worker as background
+    from portal.observability import logs
 
+    logging.config.dictConfig(logs.logging_config(settings.log_format))
     stop = asyncio.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signal_number, stop.set)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ class Settings:
     content_dir: Path | None = None
     city_name: str = "Napoli"
     run_mail_worker: bool = True  # the web process sends mail unless `portal worker` does it
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")  # addresses (or networks) that may read /metrics
+    metrics_token: str | None = None  # or a bearer token
+    log_format: str = "text"  # text | json
 
     @property
     def is_sqlite(self) -> bool:
@@ -53,7 +57,32 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         content_dir=Path(content_dir) if content_dir else var_dir / "content",
         city_name=env.get("CITY_NAME") or "Napoli",
         run_mail_worker=_check_flag("MAIL_WORKER", env.get("MAIL_WORKER", "1")),
+        metrics_allow=_check_networks("METRICS_ALLOW", env.get("METRICS_ALLOW") or "127.0.0.1,::1"),
+        metrics_token=_check_token("METRICS_TOKEN", env.get("METRICS_TOKEN")),
+        log_format=_check_choice("LOG_FORMAT", env.get("LOG_FORMAT") or "text", ("text", "json")),
     )
+
+
+def _check_networks(name: str, value: str) -> tuple[str, ...]:
+    networks = tuple(part.strip() for part in value.split(",") if part.strip())
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ConfigError(f"{name} must list addresses or networks such as 10.0.0.0/8, not {network!r}") from None
+    return networks
+
+
+def _check_token(name: str, value: str | None) -> str | None:
+    if value is not None and len(value) < 16:
+        raise ConfigError(f"{name} must be at least 16 characters long (or unset)")
+    return value or None
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
 
 
 def _check_database_url(url: str) -> str:

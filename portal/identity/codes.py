@@ -21,6 +21,7 @@ from portal import db, shared
 from portal.i18n import LANGUAGES, N_, gettext
 from portal.mail import messages as mail
 from portal.mail import outbox
+from portal.observability import metrics
 from portal.tables import Family, SignInCode, Throttle, WebSession
 
 CODE_MINUTES = 10
@@ -150,6 +151,7 @@ async def request_code(email: str, purpose: str, language: str, client_ip: str |
             created_at=now,
         ))
         await outbox.enqueue(email, message, now, outbox.mail_domain(base_url))
+    metrics.count_sign_in_code(purpose)
     await purge_expired(now)
     return email
 
