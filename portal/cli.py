@@ -7,6 +7,7 @@ import asyncio
 import sys
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import AsyncIterator
 
 from portal.settings import ConfigError, Settings, load_settings
@@ -28,6 +29,11 @@ def main(argv: list[str] | None = None) -> None:
     staff.add_argument("--role", choices=("admin", "coordinator", "operator"), default="admin")
     staff.add_argument("--hub", action="append", default=[], help="a hub's slug (coordinators, operators)")
 
+    backup = commands.add_parser("backup", help="copy the database to a file while the portal runs")
+    backup.add_argument("path", type=Path)
+    restore = commands.add_parser("restore", help="restore a backup into a new, empty database")
+    restore.add_argument("path", type=Path)
+
     commands.add_parser("worker", help="send mail and queue reminders (then set MAIL_WORKER=0 for the web)")
 
     demo = commands.add_parser("demo", help="load the demo catalogue")
@@ -43,6 +49,10 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(migrate(settings))
         elif args.command == "create-staff":
             asyncio.run(create_staff(settings, args.email, args.name, args.role, args.hub))
+        elif args.command == "backup":
+            run_backup(settings, args.path)
+        elif args.command == "restore":
+            asyncio.run(run_restore(settings, args.path))
         elif args.command == "worker":
             asyncio.run(run_mail_worker(settings))
         elif args.command == "demo":
@@ -89,6 +99,32 @@ async def connected(settings: Settings) -> AsyncIterator[None]:
     finally:
         await shared.disconnect()
         await db.close_engine(engine)
+
+
+def run_backup(settings: Settings, path: Path) -> None:
+    from portal.maintenance import backup
+
+    try:
+        backup.backup(settings.database_url, path)
+    except backup.BackupError as error:
+        print(f"portal: backup failed: {error}", file=sys.stderr)
+        sys.exit(1)
+    print(f"portal: backup written to {path}")
+
+
+async def run_restore(settings: Settings, path: Path) -> None:
+    from portal import shared
+    from portal.maintenance import backup
+
+    try:
+        backup.restore(settings.database_url, path)
+    except backup.BackupError as error:
+        print(f"portal: restore failed: {error}", file=sys.stderr)
+        sys.exit(1)
+    if (redis := shared.connect(settings.redis_url, settings.redis_prefix)) is not None:
+        await redis.forget_revision()  # the restored counter may be lower than the one announced
+        await shared.disconnect()
+    print(f"portal: {path} restored; run `portal migrate` if this version is newer than the backup")
 
 
 async def migrate(settings: Settings) -> None:
