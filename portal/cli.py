@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> None:
     restore = commands.add_parser("restore", help="restore a backup into a new, empty database")
     restore.add_argument("path", type=Path)
 
+    retention = commands.add_parser("retention", help="apply the retention policy now (the worker does it daily)")
+    retention.add_argument("--dry-run", action="store_true", help="only say what would be removed")
+
     commands.add_parser("worker", help="send mail and queue reminders (then set MAIL_WORKER=0 for the web)")
 
     demo = commands.add_parser("demo", help="load the demo catalogue")
@@ -53,6 +56,8 @@ def main(argv: list[str] | None = None) -> None:
             run_backup(settings, args.path)
         elif args.command == "restore":
             asyncio.run(run_restore(settings, args.path))
+        elif args.command == "retention":
+            asyncio.run(run_retention(settings, args.dry_run))
         elif args.command == "worker":
             asyncio.run(run_mail_worker(settings))
         elif args.command == "demo":
@@ -125,6 +130,18 @@ async def run_restore(settings: Settings, path: Path) -> None:
         await redis.forget_revision()  # the restored counter may be lower than the one announced
         await shared.disconnect()
     print(f"portal: {path} restored; run `portal migrate` if this version is newer than the backup")
+
+
+async def run_retention(settings: Settings, dry_run: bool) -> None:
+    from portal.links import Links
+    from portal.maintenance import retention
+
+    async with connected(settings):
+        outcome = await retention.apply(retention.Policy.from_settings(settings), datetime.now(timezone.utc),
+                                        Links(settings.base_url, settings.secret_key), dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for name, count in outcome.items():
+        print(f"portal: retention {verb} {count} {name}")
 
 
 async def migrate(settings: Settings) -> None:

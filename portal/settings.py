@@ -31,6 +31,10 @@ class Settings:
     metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")  # addresses (or networks) that may read /metrics
     metrics_token: str | None = None  # or a bearer token
     log_format: str = "text"  # text | json
+    retention_bookings_months: int = 24  # past bookings and attendance, then anonymous counts
+    retention_requests_months: int = 24  # closed access requests and their confidential notes
+    retention_inactive_months: int = 24  # families nobody signed in for: warned, then erased
+    retention_audit_years: int = 5
 
     @property
     def is_sqlite(self) -> bool:
@@ -60,7 +64,18 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         metrics_allow=_check_networks("METRICS_ALLOW", env.get("METRICS_ALLOW") or "127.0.0.1,::1"),
         metrics_token=_check_token("METRICS_TOKEN", env.get("METRICS_TOKEN")),
         log_format=_check_choice("LOG_FORMAT", env.get("LOG_FORMAT") or "text", ("text", "json")),
+        retention_bookings_months=_check_count(env, "RETENTION_BOOKINGS_MONTHS", 24),
+        retention_requests_months=_check_count(env, "RETENTION_REQUESTS_MONTHS", 24),
+        retention_inactive_months=_check_count(env, "RETENTION_INACTIVE_MONTHS", 24),
+        retention_audit_years=_check_count(env, "RETENTION_AUDIT_YEARS", 5),
     )
+
+
+def _check_count(env: dict[str, str], name: str, default: int) -> int:
+    value = env.get(name) or str(default)
+    if not (value.isascii() and value.isdigit() and 1 <= int(value) <= 1200):
+        raise ConfigError(f"{name} must be a whole number from 1 to 1200, not {value!r}")
+    return int(value)
 
 
 def _check_networks(name: str, value: str) -> tuple[str, ...]:

@@ -274,11 +274,13 @@ async def _use(code_id: int, email: str, now: datetime, language: str, purpose: 
 
 
 async def _family_for(email: str, now: datetime, language: str) -> int:
-    row = await Family.select(Family.id).where(Family.email == email).first()
-    if row:
-        return row["id"]
+    """The family with this address (its last sign-in noted, for the retention of inactive accounts)."""
+    rows = await Family.update({Family.last_active_at: now}).where(Family.email == email).returning(Family.id)
+    if rows:
+        return rows[0]["id"]
     rows = await Family.insert(Family(
         email=email, name="", surname="", phone="", district="", language=language, created_at=now,
+        last_active_at=now,
     )).returning(Family.id)
     return rows[0]["id"]
 
