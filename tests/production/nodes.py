@@ -71,3 +71,41 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
+
+
+HAPROXY_CONFIG = """
+global
+    maxconn 4096
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    timeout check 10s
+    retries 3
+    option redispatch
+    option forwardfor
+frontend portal
+    bind 127.0.0.1:{port}
+    default_backend nodes
+backend nodes
+    balance roundrobin
+    option httpchk GET /readyz
+    http-check expect status 200
+    default-server inter 1s fall 3 rise 2
+{servers}
+"""
+
+
+def start_haproxy(node_urls: list[str], directory: Path) -> Node:
+    """A real HAProxy (Debian's package), round robin, no sticky sessions, as this process's child."""
+    port = free_port()
+    servers = "\n".join(f"    server node{i} {url.removeprefix('http://')} check" for i, url in enumerate(node_urls))
+    config = directory / "haproxy.cfg"
+    config.write_text(HAPROXY_CONFIG.format(port=port, servers=servers))
+    log = directory / "haproxy.log"
+    process = subprocess.Popen(["haproxy", "-db", "-f", str(config)], stdout=log.open("w"), stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    wait_until_ready(url, process, log)
+    return Node(url, process, log)
