@@ -31,8 +31,8 @@ async def state() -> dict:
     bookings = await Booking.select(Booking.code, Booking.status, Booking.seats, Booking.family, Booking.meeting,
                                     Booking.joined_at).order_by(Booking.code)
     meetings = await Meeting.select(Meeting.id, Meeting.capacity, Meeting.seats_taken).order_by(Meeting.id)
-    outbox = await Outbox.select(Outbox.message_id, Outbox.to_address, Outbox.subject, Outbox.status).order_by(
-        Outbox.message_id)
+    # not the status: another test's server may be sending this database's mail meanwhile
+    outbox = await Outbox.select(Outbox.message_id, Outbox.to_address, Outbox.subject).order_by(Outbox.message_id)
     return {"bookings": bookings, "meetings": meetings, "outbox": outbox}
 
 

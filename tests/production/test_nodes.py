@@ -12,7 +12,9 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -22,10 +24,11 @@ from aiosmtpd.controller import Controller
 from portal import shared
 from portal.booking import service
 from portal.links import Links
-from portal.tables import TABLES, Booking, Meeting, Outbox, Reminder, Revision
+from portal.tables import Booking, Meeting, Outbox, Reminder
 from tests import factories
 from tests.mail_server import ReceivedMail, _Collector, free_port
-from tests.production.nodes import start_haproxy, start_node
+from tests.production.nodes import PORTAL, start_haproxy, start_node
+from tests.production.restored import empty_database, tables_on
 from tests.web.staff_signin import staff_member, staff_sign_in
 
 pytestmark = [
@@ -51,32 +54,38 @@ def haproxy() -> str:
 
 @pytest.fixture(scope="module")
 async def cluster(migrated, redis_url, haproxy, tmp_path_factory):
-    """The data, then two nodes and the load balancer; the test process publishes revisions to the same Redis."""
-    prefix = f"portal-nodes-{uuid.uuid4().hex[:8]}:"
-    shared.connect(redis_url, prefix)
-    for table in reversed(TABLES):
-        if table is not Revision:
-            await table.delete(force=True)
-    world = await _world(migrated)
-    mailbox = _Collector()
-    smtp_port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
+    """A database of their own (no other test's server may send its mail), the data, then two nodes and the
+    load balancer; the test process publishes revisions to the same Redis."""
     directory = tmp_path_factory.mktemp("nodes")
-    env = {"DATABASE_URL": migrated.database_url, "SECRET_KEY": migrated.secret_key, "REDIS_URL": redis_url,
-           "REDIS_PREFIX": prefix, "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}", "MAIL_WORKER": "1",
-           "BASE_URL": "http://portal.test"}
-    nodes = []
-    try:
-        nodes = [start_node(env, directory / name) for name in ("a", "b")]
-        balancer = start_haproxy([node.url for node in nodes], directory)
-        yield {**world, "nodes": nodes, "balancer": balancer,
-               "mail": ReceivedMail(mailbox, env["SMTP_URL"], smtp_port)}
-    finally:
-        for process in ([balancer] if "balancer" in locals() else []) + nodes:
-            process.stop()
-        controller.stop()
-        await shared.disconnect()
+    async with empty_database(migrated.database_url, directory) as url:
+        migrated_here = subprocess.run([str(PORTAL), "migrate"], env={**os.environ, "DATABASE_URL": url},
+                                       capture_output=True, text=True, timeout=300)
+        assert migrated_here.returncode == 0, migrated_here.stderr
+        async with tables_on(url):
+            settings = replace(migrated, database_url=url)
+            prefix = f"portal-nodes-{uuid.uuid4().hex[:8]}:"
+            shared.connect(redis_url, prefix)
+            mailbox = _Collector()
+            smtp_port = free_port()
+            controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
+            controller.start()
+            env = {"DATABASE_URL": url, "SECRET_KEY": settings.secret_key, "REDIS_URL": redis_url,
+                   "REDIS_PREFIX": prefix, "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}", "MAIL_WORKER": "1",
+                   "BASE_URL": "http://portal.test"}
+            processes = []
+            try:
+                world = await _world(settings)
+                nodes = [start_node(env, directory / name) for name in ("a", "b")]
+                processes += nodes
+                balancer = start_haproxy([node.url for node in nodes], directory)
+                processes.append(balancer)
+                yield {**world, "nodes": nodes, "balancer": balancer,
+                       "mail": ReceivedMail(mailbox, env["SMTP_URL"], smtp_port)}
+            finally:
+                for process in reversed(processes):
+                    process.stop()
+                controller.stop()
+                await shared.disconnect()
 
 
 async def _world(settings) -> dict:
