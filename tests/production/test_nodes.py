@@ -85,6 +85,9 @@ async def cluster(migrated, redis_url, haproxy, tmp_path_factory):
                 for process in reversed(processes):
                     process.stop()
                 controller.stop()
+                state = shared.redis()
+                async for key in state.client.scan_iter(match=prefix + "*"):
+                    await state.client.delete(key)
                 await shared.disconnect()
 
 
