@@ -5,24 +5,29 @@ in a fixed window) and a mirror of the catalogue's revision counter, which page 
 view. The database stays the truth for the revision: a write transaction bumps it there and, once it
 has committed, publishes the new value to Redis only if it is higher than what Redis holds. So Redis
 never announces a revision whose data a reader could not yet see, and when Redis loses the key
-(restart, eviction) the next reader seeds it again from the database.
+(restart, eviction, or its one-minute expiry) the next reader seeds it again from the database. While
+Redis cannot be reached, readers ask the database and writes still commit.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 from litestar.stores.base import Store
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from portal import db
 from portal.tables import Throttle
 
 _PUBLISH_IF_HIGHER = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
-if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
 return redis.call('GET', KEYS[1])
 """
+REVISION_TTL_S = 60  # a publication lost while Redis was unreachable is corrected within a minute
+log = logging.getLogger("portal.shared")
 
 
 class RedisState:
@@ -48,11 +53,20 @@ class RedisState:
         return int(hits)
 
     async def read_revision(self) -> int | None:
-        value = await self.client.get(self.prefix + "revision")
+        """None when Redis has no value, or cannot be reached: then the database answers."""
+        try:
+            value = await self.client.get(self.prefix + "revision")
+        except (RedisError, OSError) as error:
+            log.warning("Redis unreachable, reading the revision from the database: %s", type(error).__name__)
+            return None
         return int(value) if value is not None else None
 
     async def publish_revision(self, value: int) -> None:
-        await self._publish(keys=[self.prefix + "revision"], args=[value])
+        """After a commit: a failure must not turn a committed change into an error page."""
+        try:
+            await self._publish(keys=[self.prefix + "revision"], args=[value, REVISION_TTL_S])
+        except (RedisError, OSError) as error:
+            log.warning("Redis unreachable, revision %s not published: %s", value, type(error).__name__)
 
     async def forget_revision(self) -> None:
         """After a restore the database's counter may be lower: the next reader seeds it again."""

@@ -104,3 +104,17 @@ async def test_a_cached_page_shows_a_change_made_by_another_process_at_once(redi
         await service.set_capacity(target, 23, "staff:1", datetime.now(timezone.utc), links)
         assert "23 posti liberi" in (await http.get("/attivita/gruppo")).text
     assert redis_keys(redis_settings, "revision")
+
+
+async def test_without_redis_pages_read_the_database_and_writes_still_commit(empty_db):
+    from tests.mail_server import free_port
+
+    shared.connect(f"redis://127.0.0.1:{free_port()}/0", "portal-test-down:")  # nothing listens there
+    try:
+        before = await db.database_revision()
+        assert await db.current_revision() == before
+        async with db.write_transaction():
+            await db.bump_revision()
+        assert await db.current_revision() == before + 1 == await db.database_revision()
+    finally:
+        await shared.disconnect()
