@@ -76,6 +76,10 @@ class EngineResult:
 
 def main() -> None:
     args = parse_args()
+    if args.nodes > 1:  # the same pages and rush through a load balancer: bench/nodes.py
+        import nodes
+
+        sys.exit(nodes.main(args))
     ensure_wrk()
     if not args.skip_rush:
         ensure_open_files(args.families)
@@ -107,6 +111,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--skip-rush", action="store_true", help="no booking rush after the page loads")
     parser.add_argument("--families", type=int, default=1000,
                         help="families in the booking rush, one connection each (default 1000)")
+    parser.add_argument("--nodes", type=int, choices=(1, 2), default=1,
+                        help="2: two nodes behind HAProxy sharing PostgreSQL and Redis (bench/nodes.py)")
     args = parser.parse_args()
     if not 1 <= args.scale <= 50:
         parser.error("--scale must be between 1 and 50")

@@ -6,7 +6,7 @@ import asyncio
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
-from litestar import Litestar, Response, get
+from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException
@@ -14,12 +14,14 @@ from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
-from portal import db
-from portal import worker as background
+from portal import db, shared
+from portal.maintenance import worker as background
 from portal.calendars.routes import calendar_router
 from portal.identity.oidc import RelyingParty
 from portal.identity.sessions import AccountRedirect, DatabaseStore, account_redirect, session_config
 from portal.links import Links
+from portal.observability.probes import probe_handlers
+from portal.observability.requests import observe_requests
 from portal.public.account import account_router
 from portal.public.booking import booking_router
 from portal.public.oidc import oidc_router
@@ -46,19 +48,11 @@ from portal.web import (
 )
 
 
-@get("/healthz", cache=False)
-async def healthz() -> Response:
-    try:
-        await db.ping()
-    except Exception as error:  # any failure to reach the database is the answer itself
-        return Response({"status": "unavailable", "database": type(error).__name__}, status_code=503)
-    return Response({"status": "ok", "database": "ok"})
-
-
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     engine = db.engine_from_url(settings.database_url)
     db.bind(engine)
+    redis = shared.connect(settings.redis_url, settings.redis_prefix)
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
@@ -66,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
+            await shared.disconnect()
             await db.close_engine(engine)
 
     @asynccontextmanager
@@ -99,12 +94,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             staff_audit_router,
             staff_solidarity_router,
             staff_partners_router,
-            healthz,
+            *probe_handlers,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         plugins=[HTMXPlugin()],
-        middleware=[DefineMiddleware(language_middleware), session_config(settings).middleware],
-        stores={"sessions": DatabaseStore()},  # web sessions every worker sees
+        middleware=[
+            DefineMiddleware(observe_requests), DefineMiddleware(language_middleware),
+            session_config(settings).middleware,
+        ],
+        stores={"sessions": redis.session_store() if redis else DatabaseStore()},  # every worker sees them
         before_send=[add_response_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_secure=settings.secure_cookies, cookie_samesite="lax",

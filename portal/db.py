@@ -7,9 +7,10 @@ import functools
 import os
 import sqlite3
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Protocol
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -19,6 +20,23 @@ from portal.tables import TABLES, Revision
 
 SQLITE_BUSY_TIMEOUT_S = 30
 _sqlite_writer = asyncio.Lock()
+
+
+class RevisionMirror(Protocol):
+    """Where page caches read the revision when it is not the database (Redis: `portal.shared`)."""
+
+    async def read_revision(self) -> int | None: ...
+
+    async def publish_revision(self, value: int) -> None: ...
+
+
+_mirror: RevisionMirror | None = None
+_bumped: ContextVar[list[int] | None] = ContextVar("portal_revision_bumped", default=None)
+
+
+def mirror_revision(mirror: RevisionMirror | None) -> None:
+    global _mirror
+    _mirror = mirror
 
 
 def engine_from_url(url: str) -> Engine:
@@ -56,28 +74,53 @@ async def write_transaction() -> AsyncIterator[None]:
     """A transaction that writes: on SQLite take the write lock up front, one writer per process.
 
     Inside another write_transaction() it joins the outer one (Piccolo nests by joining), so a use
-    case can compose service functions and its audit entry into one atomic change."""
+    case can compose service functions and its audit entry into one atomic change. A revision bumped
+    inside is published to the mirror only after the commit."""
     db = engine()
     if db.current_transaction.get() is not None:
         yield
         return
-    if isinstance(db, SQLiteEngine):
-        async with _sqlite_writer:
-            async with db.transaction(transaction_type=TransactionType.immediate):
+    bumped: list[int] = []
+    token = _bumped.set(bumped)
+    try:
+        if isinstance(db, SQLiteEngine):
+            async with _sqlite_writer:
+                async with db.transaction(transaction_type=TransactionType.immediate):
+                    yield
+        else:
+            async with db.transaction():
                 yield
-    else:
-        async with db.transaction():
-            yield
+    finally:
+        _bumped.reset(token)
+    if bumped and _mirror is not None:
+        await _mirror.publish_revision(max(bumped))
 
 
 async def bump_revision() -> None:
     """Call inside every write that changes what the catalogue shows."""
-    await Revision.update({Revision.value: Revision.value + 1}, force=True)
+    rows = await Revision.raw("UPDATE revision SET value = value + 1 RETURNING value")
+    bumped = _bumped.get()
+    if bumped is not None and engine().current_transaction.get() is not None:
+        bumped.extend(row["value"] for row in rows)
+    elif rows and _mirror is not None:
+        await _mirror.publish_revision(rows[0]["value"])
 
 
 async def current_revision() -> int:
-    """Read on every cached page view, so on SQLite it skips Piccolo's connection-per-query: a
-    read-only connection kept open per process answers in microseconds (WAL readers never block)."""
+    """Read on every cached page view: from the mirror when there is one (seeded from the database when
+    it has no value), else from the database."""
+    if _mirror is not None:
+        value = await _mirror.read_revision()
+        if value is None:
+            value = await database_revision()
+            await _mirror.publish_revision(value)
+        return value
+    return await database_revision()
+
+
+async def database_revision() -> int:
+    """On SQLite this skips Piccolo's connection-per-query: a read-only connection kept open per process
+    answers in microseconds (WAL readers never block)."""
     db = engine()
     if isinstance(db, SQLiteEngine):
         row = _revision_reader(db.connection_kwargs["database"]).execute("SELECT value FROM revision").fetchone()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -46,12 +47,20 @@ class Settings:
     var_dir: Path
     smtp_url: str | None = None
     redis_url: str | None = None
+    redis_prefix: str = "portal:"  # every key the portal writes in Redis starts with it
     content_dir: Path | None = None
     city_name: str = "Napoli"
     run_mail_worker: bool = True  # the web process sends mail unless `portal worker` does it
     oidc: OidcSettings | None = None  # off unless configured
     email_sign_in: bool = True
     staff_two_factor: str = "admins"
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")  # addresses (or networks) that may read /metrics
+    metrics_token: str | None = None  # or a bearer token
+    log_format: str = "text"  # text | json
+    retention_bookings_months: int = 24  # past bookings and attendance, then anonymous counts
+    retention_requests_months: int = 24  # closed access requests and their confidential notes
+    retention_inactive_months: int = 24  # families nobody signed in for: warned, then erased
+    retention_audit_years: int = 5
 
     @property
     def is_sqlite(self) -> bool:
@@ -74,6 +83,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         var_dir=var_dir,
         smtp_url=_check_url("SMTP_URL", env.get("SMTP_URL"), ("smtp", "smtps")),
         redis_url=_check_url("REDIS_URL", env.get("REDIS_URL"), ("redis", "rediss")),
+        redis_prefix=env.get("REDIS_PREFIX") or "portal:",
         content_dir=Path(content_dir) if content_dir else var_dir / "content",
         city_name=env.get("CITY_NAME") or "Napoli",
         run_mail_worker=_check_flag("MAIL_WORKER", env.get("MAIL_WORKER", "1")),
@@ -81,6 +91,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         email_sign_in=_check_flag("EMAIL_SIGN_IN", env.get("EMAIL_SIGN_IN", "1")),
         staff_two_factor=_check_choice("STAFF_TWO_FACTOR", env.get("STAFF_TWO_FACTOR", "admins"),
                                        TWO_FACTOR_POLICIES),
+        metrics_allow=_check_networks("METRICS_ALLOW", env.get("METRICS_ALLOW") or "127.0.0.1,::1"),
+        metrics_token=_check_token("METRICS_TOKEN", env.get("METRICS_TOKEN")),
+        log_format=_check_choice("LOG_FORMAT", env.get("LOG_FORMAT") or "text", ("text", "json")),
+        retention_bookings_months=_check_count(env, "RETENTION_BOOKINGS_MONTHS", 24),
+        retention_requests_months=_check_count(env, "RETENTION_REQUESTS_MONTHS", 24),
+        retention_inactive_months=_check_count(env, "RETENTION_INACTIVE_MONTHS", 24),
+        retention_audit_years=_check_count(env, "RETENTION_AUDIT_YEARS", 5),
     )
 
 
@@ -113,6 +130,29 @@ def _oidc_settings(env: Mapping[str, str]) -> OidcSettings | None:
                                if env.get(f"OIDC_{m.upper()}_PARAMETERS")),
         **claims,
     )
+
+
+def _check_count(env: dict[str, str], name: str, default: int) -> int:
+    value = env.get(name) or str(default)
+    if not (value.isascii() and value.isdigit() and 1 <= int(value) <= 1200):
+        raise ConfigError(f"{name} must be a whole number from 1 to 1200, not {value!r}")
+    return int(value)
+
+
+def _check_networks(name: str, value: str) -> tuple[str, ...]:
+    networks = tuple(part.strip() for part in value.split(",") if part.strip())
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ConfigError(f"{name} must list addresses or networks such as 10.0.0.0/8, not {network!r}") from None
+    return networks
+
+
+def _check_token(name: str, value: str | None) -> str | None:
+    if value is not None and len(value) < 16:
+        raise ConfigError(f"{name} must be at least 16 characters long (or unset)")
+    return value or None
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:

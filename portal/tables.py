@@ -108,6 +108,8 @@ class Family(Table):
     session_epoch = Integer(default=0)  # raised by "sign out everywhere": older sessions stop working
     created_at = Timestamptz()
     erased_at = Timestamptz(null=True, default=None)
+    last_active_at = Timestamptz(null=True, default=None)  # the last sign-in (retention of inactive families)
+    retention_warned_at = Timestamptz(null=True, default=None)  # warned that an inactive account will be erased
 
 
 class Member(Table):
@@ -440,6 +442,17 @@ class StaffRecoveryCode(Table):
     staff = ForeignKey(references=StaffUser, null=False, on_delete=OnDelete.cascade, index=True)
     code_hash = Varchar(length=64)
     used_at = Timestamptz(null=True, default=None)
+class RetainedCount(Table):
+    """What the reports still need of a past meeting (or a course) once retention has deleted its bookings
+    and attendance: anonymous counts only."""
+
+    activity = ForeignKey(references=Activity, null=False, on_delete=OnDelete.cascade, index=True)
+    meeting = ForeignKey(references=Meeting, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    marked = Integer(default=0)  # attendance marks
+    present = Integer(default=0)
+    private_seats = Integer(default=0)  # a private meeting's confirmed seats
+    waiting = Integer(default=0)  # bookings still waiting when deleted
+    archived_at = Timestamptz()
 
 
 TABLES = [
@@ -448,4 +461,5 @@ TABLES = [
     StaffActivity, Attendance, AuditEntry, FeedToken, HelpKind, SolidarityOffer, OfferHelpKind, Need, Match,
     PartnerService, HouseholdNote, HouseholdNoteEdit, Referral, KeyWorker,
     FamilyIdentity, StaffSecondFactor, StaffRecoveryCode,
+    RetainedCount,
 ]

@@ -235,7 +235,7 @@ def error_page(request: Request, exc: Exception) -> Response:
     i18n.set_language(request_language(request.scope))
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if status >= 500:
-        log.error("unhandled error on %s", request.url.path, exc_info=exc)
+        log.error("unhandled error on %s", request.scope.get("path_template") or "an unknown route", exc_info=exc)
     title = ERROR_TITLES.get(status, i18n.N_("Something went wrong on our side"))
     html = render_html(request, "public/error.html", status_code=status, title=i18n.gettext(title))
     return Response(content=html, status_code=status, media_type="text/html",

@@ -13,6 +13,7 @@ from portal.settings import Settings
 from portal.tables import TABLES, Revision
 from tests.mail_server import smtp_server  # noqa: F401  (a fixture for every test)
 from tests.oidc.fixtures import oidc_portal_port, oidc_provider, portal_with_oidc, provider  # noqa: F401
+from tests.redis_server import redis_prefix, redis_settings, redis_url  # noqa: F401
 
 staff_access.use_cheapest_hashing()
 

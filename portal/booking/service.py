@@ -25,6 +25,7 @@ from portal.booking.rules import (
 from portal.db import NotFound
 from portal.i18n import N_
 from portal.links import Links
+from portal.observability import metrics
 from portal.tables import Activity, Booking, BookingEvent, BookingParticipant, Meeting, Member
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -102,7 +103,8 @@ async def book(family_id: int, target: Target, member_ids: list[int], now: datet
             await db.bump_revision()
         position = await _waiting_count(target) if status == "waitlisted" else None  # joined last
         await notices.send(mail_context, status, code, status, position, now, links)
-        return BookingResult(code, status, seats, position)
+    metrics.count_booking(status)
+    return BookingResult(code, status, seats, position)
 
 
 async def preview(family_id: int, target: Target, member_ids: list[int], now: datetime) -> BookingResult:

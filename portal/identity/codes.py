@@ -3,8 +3,9 @@
 Rules (DESIGN §2): codes have 6 digits, last 10 minutes, allow 5 attempts and are single-use;
 only keyed hashes (HMAC-SHA256 with the secret key) of the code and of the link's token are stored;
 a new request replaces the address's earlier codes. Requests are rate-limited per client address and
-per e-mail in the shared `throttle` table, and the answer is the same whether or not a family has
-the address: a family is created by its first verified sign-in, not by asking for a code.
+per e-mail in counters every process shares (`portal.shared`: Redis or the `throttle` table), and the
+answer is the same whether or not a family has the address: a family is created by its first verified
+sign-in, not by asking for a code.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from portal import db
+from portal import db, shared
 from portal.form_fields import plausible_email
 from portal.i18n import LANGUAGES, N_, gettext
 from portal.mail import messages as mail
 from portal.mail import outbox
+from portal.observability import metrics
 from portal.tables import Family, SignInCode, Throttle, WebSession
 
 CODE_MINUTES = 10
@@ -101,22 +103,7 @@ def new_code() -> str:
 # -- throttling ----------------------------------------------------------------------------
 
 
-async def hit(key: str, limit: tuple[int, int], now: datetime) -> int | None:
-    """Count one hit of `key` in the current fixed window, atomically (an upsert, committed at once).
-
-    Returns None while within the limit, else the seconds until the window ends."""
-    hits_allowed, seconds = limit
-    start = int(now.timestamp()) // seconds * seconds
-    window_start = datetime.fromtimestamp(start, tz=timezone.utc)
-    async with db.write_transaction():
-        rows = await Throttle.raw(
-            'INSERT INTO throttle ("key", window_start, hits) VALUES ({}, {}, 1)'
-            ' ON CONFLICT ("key", window_start) DO UPDATE SET hits = throttle.hits + 1 RETURNING hits',
-            key, window_start,
-        )
-    if rows[0]["hits"] <= hits_allowed:
-        return None
-    return max(1, start + seconds - int(now.timestamp()))
+hit = shared.hit  # staff sign-in and password checks count their attempts with it too
 
 
 async def _throttle(key: str, limit: tuple[int, int], now: datetime, field: str) -> None:
@@ -157,6 +144,7 @@ async def request_code(email: str, purpose: str, language: str, client_ip: str |
             created_at=now,
         ))
         await outbox.enqueue(email, message, now, outbox.mail_domain(base_url))
+    metrics.count_sign_in_code(purpose)
     await purge_expired(now)
     return email
 
@@ -279,11 +267,13 @@ async def _use(code_id: int, email: str, now: datetime, language: str, purpose: 
 
 
 async def _family_for(email: str, now: datetime, language: str) -> int:
-    row = await Family.select(Family.id).where(Family.email == email).first()
-    if row:
-        return row["id"]
+    """The family with this address (its last sign-in noted, for the retention of inactive accounts)."""
+    rows = await Family.update({Family.last_active_at: now}).where(Family.email == email).returning(Family.id)
+    if rows:
+        return rows[0]["id"]
     rows = await Family.insert(Family(
         email=email, name="", surname="", phone="", district="", language=language, created_at=now,
+        last_active_at=now,
     )).returning(Family.id)
     return rows[0]["id"]
 

@@ -161,7 +161,7 @@ class RotatingSessionConfig(ServerSideSessionConfig):
 def session_config(settings: Settings) -> RotatingSessionConfig:
     return RotatingSessionConfig(
         store="sessions", key="session", max_age=SESSION_DAYS * 24 * 3600, httponly=True, samesite="lax",
-        secure=settings.secure_cookies, exclude=["^/static/", "^/healthz"],
+        secure=settings.secure_cookies, exclude=["^/static/", "^/healthz", "^/readyz", "^/metrics"],
     )
 
 

@@ -259,3 +259,10 @@ def staff_notice(kind: StaffNoticeKind, language: str, booking: BookingMail, mes
                                 "waiting list, as number %(position)s.", position=booking.waiting_position)
         return render("staff_notice", title, booking=booking, lead=lead, message=message.strip(),
                        next_steps=i18n.gettext(wording.next_steps), when=_when(booking.starts_at))
+
+
+def account_inactive(language: str, months: int, days: int, link: str) -> MailMessage:
+    """The warning before an inactive family's account is erased (retention)."""
+    with using_language(language):
+        return render("account_inactive", i18n.gettext("Your account will be deleted"), months=months, days=days,
+                      link=link)

@@ -164,7 +164,8 @@ def smtp_options(smtp_url: str) -> dict[str, object]:
 async def _record_failure(mail: QueuedMail, error: Exception, now: datetime) -> None:
     attempts = mail.attempts + 1
     gives_up = attempts >= MAX_ATTEMPTS or _refused_for_good(error)
-    log.warning("mail %s not sent (attempt %s%s): %s", mail.id, attempts, ", giving up" if gives_up else "", error)
+    outcome = f"mail {mail.id} not sent (attempt {attempts}{', giving up' if gives_up else ''})"
+    log.warning("%s: %s", outcome, error, extra={"public_message": f"{outcome}: {type(error).__name__}"})
     async with db.write_transaction():
         await Outbox.update({
             Outbox.status: "failed" if gives_up else "pending",
@@ -197,7 +198,7 @@ async def _log_kept(now: datetime, batch: int) -> None:
         mail = QueuedMail(**rows[0])
         # Without SMTP (a demo, a developer's machine) the log is the only way to read, say, a sign-in code.
         log.info("mail kept in the outbox, SMTP_URL is not set: %r to %s\n%s", mail.subject, mail.to_address,
-                 mail.text_body)
+                 mail.text_body, extra={"public_message": f"mail {mail.id} kept in the outbox, SMTP_URL is not set"})
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

@@ -4,7 +4,9 @@ shows a count of people below 5 ("<5"), so no small group can be singled out.
 
 Counting rules: a single-date activity offers each meeting's capacity and counts each meeting's seats;
 a course offers its capacity once for the cycle; a private meeting (a referral or mediation
-appointment) offers and takes its one booking's seats. The attendance rate is present ÷ marked."""
+appointment) offers and takes its one booking's seats. The attendance rate is present ÷ marked. Once the
+retention policy has deleted a past meeting's bookings and attendance, its anonymous counts
+(`retained_count`) stand in for them."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from portal.form_fields import FormErrors
 from portal.i18n import ROME, gettext
 from portal.identity.staff_access import Staff, authorize, hub_in_scope, visible_activity_ids, visible_hubs
 from portal.operations import exports, sheets
-from portal.tables import Activity, Attendance, Booking, Meeting
+from portal.tables import Activity, Attendance, Booking, Meeting, RetainedCount
 
 SMALL = 5  # counts of people below this are shown as "<5" to funders
 MAX_DAYS = 3 * 366
@@ -130,27 +132,33 @@ async def _activities(staff: Staff, period: Period) -> dict[int, dict]:
 
 async def _seat_lines(activities: dict[int, dict], meetings: list[dict]) -> dict[int, Line]:
     """A line per activity with its meetings held, seats offered and taken, and its waiting list."""
+    meeting_ids = [m["id"] for m in meetings]
     private_seats = await _private_seats([m["private_booking"] for m in meetings if m["private"]])
-    waiting_by_meeting, waiting_by_activity = await _waiting([m["id"] for m in meetings], list(activities))
+    waiting_by_meeting, waiting_by_activity = await _waiting(meeting_ids, list(activities))
+    retained = await _retained(meeting_ids, list(activities))
     lines: dict[int, Line] = {}
     for m in meetings:
         activity = activities[m["activity"]]
         line = lines.setdefault(activity["id"], Line(activity["hub.name"], activity["title"]))
         line.meetings += 1
+        kept = retained.get(("meeting", m["id"]), {})
+        line.marked += kept.get("marked", 0)
+        line.present += kept.get("present", 0)
         if m["private"]:
-            seats = private_seats.get(m["private_booking"], 0)
+            seats = private_seats.get(m["private_booking"], 0) + kept.get("private_seats", 0)
             line.offered += seats
             line.taken += seats
         elif activity["format"] != "course":
             line.offered += m["capacity"] if m["capacity"] is not None else activity["capacity"]
             line.taken += m["seats_taken"]
-            line.waiting += waiting_by_meeting.get(m["id"], 0)
+            line.waiting += waiting_by_meeting.get(m["id"], 0) + kept.get("waiting", 0)
     for activity_id, line in lines.items():
         activity = activities[activity_id]
         if activity["format"] == "course":
             line.offered += activity["capacity"]
             line.taken += activity["seats_taken"]
             line.waiting += waiting_by_activity.get(activity_id, 0)
+            line.waiting += retained.get(("activity", activity_id), {}).get("waiting", 0)
     return lines
 
 
@@ -199,6 +207,20 @@ async def _waiting(meeting_ids: list[int], activity_ids: list[int]) -> tuple[dic
         f"SELECT activity, COUNT(*) AS n FROM booking WHERE activity IN ({', '.join('{}' for _ in activity_ids)})"
         " AND meeting IS NULL AND status = 'waitlisted' GROUP BY activity", *activity_ids)
     return {r["meeting"]: r["n"] for r in by_meeting}, {r["activity"]: r["n"] for r in by_activity}
+
+
+async def _retained(meeting_ids: list[int], activity_ids: list[int]) -> dict[tuple[str, int], dict[str, int]]:
+    """The anonymous counts left by retention, per meeting and (whole courses' waiting) per activity."""
+    rows = await RetainedCount.select().where(
+        RetainedCount.meeting.is_in(meeting_ids) | (RetainedCount.meeting.is_null()
+                                                    & RetainedCount.activity.is_in(activity_ids)))
+    totals: dict[tuple[str, int], dict[str, int]] = {}
+    for row in rows:
+        key = ("meeting", row["meeting"]) if row["meeting"] is not None else ("activity", row["activity"])
+        total = totals.setdefault(key, {"marked": 0, "present": 0, "private_seats": 0, "waiting": 0})
+        for name in total:
+            total[name] += row[name]
+    return totals
 
 
 async def hubs(staff: Staff) -> list[dict]:

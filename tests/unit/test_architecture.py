@@ -13,16 +13,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 # The shared base: it imports only itself (and third-party libraries).
-BASE = {"settings", "db", "tables", "taxonomy", "i18n", "links", "form_fields", "piccolo_conf"}
+BASE = {"settings", "db", "tables", "taxonomy", "i18n", "links", "form_fields", "shared", "piccolo_conf"}
 # What assembles and runs the product: it may import the base and every domain package.
-ENTRY_POINTS = {"app", "cli", "worker", "web"}
+ENTRY_POINTS = {"app", "cli", "web"}
 # Domain packages and the other domain packages each may import (besides the base). Keep in step with
 # the table in docs/architecture.md.
 DOMAIN = {
     "mail": set(),
     "audit": set(),
-    "identity": {"audit", "mail"},
-    "booking": {"audit", "mail"},
+    "observability": set(),
+    "identity": {"audit", "mail", "observability"},
+    "booking": {"audit", "mail", "observability"},
     "catalogue": {"booking"},
     "feeds": {"booking", "catalogue", "identity"},
     "households": {"audit", "booking", "catalogue", "identity", "mail"},
@@ -31,6 +32,7 @@ DOMAIN = {
     "operations": {"admin", "audit", "booking", "catalogue", "families", "identity", "mail"},
     "solidarity": {"audit", "identity", "mail", "operations"},
     "demo": {"catalogue"},
+    "maintenance": {"audit", "booking", "families", "mail"},
 }
 # The web areas, installed as portal.public, portal.staff and portal.calendars.
 WEB_AREAS = {"public", "staff", "calendars"}

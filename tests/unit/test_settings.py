@@ -22,6 +22,11 @@ def test_defaults_use_sqlite_under_var_and_generate_a_secret(tmp_path):
     ("SECRET_KEY", "short", "at least 32"),
     ("SMTP_URL", "mail.example.it:25", "SMTP_URL must start with smtp://"),
     ("REDIS_URL", "http://localhost", "REDIS_URL must start with redis://"),
+    ("METRICS_ALLOW", "127.0.0.1,prometheus", "METRICS_ALLOW must list addresses"),
+    ("METRICS_TOKEN", "short", "at least 16"),
+    ("LOG_FORMAT", "xml", "LOG_FORMAT must be one of text, json"),
+    ("RETENTION_BOOKINGS_MONTHS", "0", "RETENTION_BOOKINGS_MONTHS must be a whole number"),
+    ("RETENTION_AUDIT_YEARS", "five", "RETENTION_AUDIT_YEARS must be a whole number"),
 ])
 def test_bad_values_are_explained(tmp_path, name, value, words):
     with pytest.raises(ConfigError, match=words):
@@ -37,3 +42,11 @@ def test_the_command_stops_with_one_clear_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "DATABASE_URL must be" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_production_settings_are_read(tmp_path):
+    settings = load_settings({"PORTAL_VAR_DIR": str(tmp_path), "METRICS_ALLOW": "10.0.0.0/8, 192.168.1.5",
+                              "LOG_FORMAT": "json", "RETENTION_BOOKINGS_MONTHS": "36", "REDIS_PREFIX": "comune:"})
+    assert settings.metrics_allow == ("10.0.0.0/8", "192.168.1.5") and settings.metrics_token is None
+    assert settings.log_format == "json" and settings.retention_bookings_months == 36
+    assert settings.redis_prefix == "comune:" and settings.retention_audit_years == 5

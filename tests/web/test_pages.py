@@ -8,7 +8,6 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from piccolo.engine.sqlite import SQLiteEngine
 
 from portal import db
 from portal.taxonomy import AREAS, SERVICES
@@ -162,18 +161,6 @@ async def test_pages_see_changes_at_once_despite_the_cache(client, catalogue):
     await db.bump_revision()
     second = await client.get(f"/attivita/{catalogue['group']}")
     assert "1 posto libero" in second.text
-
-
-async def test_healthz_reports_the_database(client, catalogue, tmp_path):
-    ok = await client.get("/healthz")
-    assert ok.status_code == 200 and ok.json() == {"status": "ok", "database": "ok"}
-    working = db.engine()
-    db.bind(SQLiteEngine(path=str(tmp_path)))  # a directory: the database cannot be opened
-    try:
-        down = await client.get("/healthz")
-    finally:
-        db.bind(working)
-    assert down.status_code == 503 and down.json()["status"] == "unavailable"
 
 
 async def test_security_headers_and_static_caching(client, catalogue):
