@@ -15,11 +15,11 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
 from portal import db, shared
-from portal.maintenance import worker as background
 from portal.calendars.routes import calendar_router
 from portal.identity.oidc import RelyingParty
 from portal.identity.sessions import AccountRedirect, DatabaseStore, account_redirect, session_config
 from portal.links import Links
+from portal.maintenance import worker as background
 from portal.observability.probes import probe_handlers
 from portal.observability.requests import observe_requests
 from portal.public.account import account_router
