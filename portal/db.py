@@ -6,26 +6,141 @@ import asyncio
 import functools
 import os
 import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator, Callable, TypeVar
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from portal.tables import TABLES, Revision
 
 SQLITE_BUSY_TIMEOUT_S = 30
 _sqlite_writer = asyncio.Lock()
+T = TypeVar("T")
+
+
+class SQLiteWriter:
+    """The process's one write connection to a SQLite file, kept open, used by one thread only: every
+    write transaction runs there, and a whole short transaction can run there in a single call."""
+
+    def __init__(self, connection_kwargs: dict[str, Any]) -> None:
+        self._kwargs = connection_kwargs
+        self._connection: sqlite3.Connection | None = None
+        # A pool thread, not aiosqlite's: the interpreter stops it at exit even if close() was missed.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+
+    def _open(self) -> sqlite3.Connection:
+        if self._connection is None:
+            self._connection = sqlite3.connect(**self._kwargs, check_same_thread=False)
+            self._connection.row_factory = dict_factory
+            self._connection.execute("PRAGMA foreign_keys = 1")
+        return self._connection
+
+    async def call(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work(connection)` on the writer's thread; one hop of the event loop, however many statements."""
+        return await asyncio.get_running_loop().run_in_executor(self._thread, lambda: work(self._open()))
+
+    async def execute(self, sql: str, args: list | tuple = ()) -> list[dict]:
+        return await self.call(lambda connection: connection.execute(sql, args).fetchall())
+
+    def close(self) -> None:
+        def close_connection() -> None:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+        self._thread.submit(close_connection).result()
+        self._thread.shutdown(wait=True)
+
+
+class _WriterTransaction(SQLiteTransaction):
+    """Piccolo's SQLite transaction on the process's long-lived writer instead of a new connection."""
+
+    async def get_connection(self) -> SQLiteWriter:
+        return self.engine.writer()
+
+    async def begin(self) -> None:
+        await self.connection.execute(f"BEGIN {self.transaction_type.value}")
+        self._locked_at = time.perf_counter()
+
+    async def commit(self) -> None:
+        await self.connection.execute("COMMIT")
+        self._committed = True
+        lock_timings.record(time.perf_counter() - self._locked_at)
+
+    async def rollback(self) -> None:
+        await self.connection.execute("ROLLBACK")
+        self._rolled_back = True
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        if exception and not self._rolled_back:
+            await self.rollback()
+        elif not exception and not self._committed and not self._rolled_back:
+            await self.commit()
+        self.engine.current_transaction.reset(self.context)  # the connection stays open
+        return exception is None
+
+
+class PortalSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine whose write transactions share one long-lived connection (SQLiteWriter);
+    reads still open their own (WAL readers never block the writer)."""
+
+    def __init__(self, path: str, **kwargs: Any) -> None:
+        super().__init__(path=path, **kwargs)
+        self._writer: SQLiteWriter | None = None
+
+    def writer(self) -> SQLiteWriter:
+        if self._writer is None:
+            self._writer = SQLiteWriter(self.connection_kwargs)
+        return self._writer
+
+    def close_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def transaction(self, transaction_type: TransactionType = TransactionType.deferred,
+                    allow_nested: bool = True) -> SQLiteTransaction:
+        if transaction_type is TransactionType.immediate:
+            return _WriterTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
+        return super().transaction(transaction_type, allow_nested)
+
+    async def _run_in_existing_connection(self, connection, query: str, args: list | None = None,
+                                          query_type: str = "generic", table=None):
+        if isinstance(connection, SQLiteWriter):
+            return await connection.execute(query, args or [])
+        return await super()._run_in_existing_connection(connection, query, args, query_type, table)
+
+
+class LockTimings:
+    """How long each write held the seats' lock, appended to a file (one number in ms per line) when
+    PORTAL_LOCK_TIMINGS names one: a measurement for the bench, off in production."""
+
+    def __init__(self) -> None:
+        self._fd: int | None = None
+
+    def enable(self, path: Path | None) -> None:
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) if path else None
+
+    def record(self, seconds: float) -> None:
+        if self._fd is not None:
+            os.write(self._fd, f"{seconds * 1000:.3f}\n".encode())
+
+
+lock_timings = LockTimings()
 
 
 def engine_from_url(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
+        return PortalSQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
     return PostgresEngine(config={"dsn": url}, log_queries=False)
 
 
@@ -49,6 +164,15 @@ async def open_engine(engine: Engine) -> None:
 async def close_engine(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
+    elif isinstance(engine, PortalSQLiteEngine):
+        engine.close_writer()
+
+
+@asynccontextmanager
+async def sqlite_write_lock() -> AsyncIterator[None]:
+    """One writer per process on SQLite: the write connection is the process's, one transaction at a time."""
+    async with _sqlite_writer:
+        yield
 
 
 @asynccontextmanager

@@ -61,6 +61,7 @@ class Activity(Table):
     age_max_months = Integer(null=True, default=None)
     capacity = Integer()
     seats_taken = Integer(default=0)  # a course's seats; single activities count per meeting
+    waiting = Integer(default=0)  # bookings on a course's waiting list (single: per meeting)
     waiting_list = Boolean(default=True)
     booking_opens_at = Timestamptz(null=True, default=None)
     booking_closes_hours = Integer(default=24)  # booking closes this long before the start
@@ -78,7 +79,8 @@ class Meeting(Table):
     local_weekday = SmallInt()  # ISO weekday 1-7 of local_date
     place = Varchar(length=200)
     capacity = Integer(null=True, default=None)  # overrides the activity's, for single activities
-    seats_taken = Integer(default=0)
+    seats_taken = Integer(default=0)  # seats of its live bookings: kept by portal.booking, never counted
+    waiting = Integer(default=0)  # bookings on its waiting list
     status = Varchar(length=10, default="scheduled")  # scheduled | cancelled
     private = Boolean(default=False)  # belongs to one booking: in no public listing or feed
     private_booking = Integer(null=True, default=None)  # that booking's id

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from portal import db
+from portal.booking import claim
 from portal.booking.queue import waiting_position
 from portal.catalogue.taxonomy import SEPARATION_AREA
 from portal.links import Links
@@ -52,7 +53,13 @@ async def send(context: MailContext, kind: str, code: str, status: str, position
                links: Links, message: str = "") -> None:
     if not context.email:
         return
-    message = mail.booking_mail(
+    await outbox.enqueue(context.email, render(context, kind, code, status, position, links, message), now,
+                         outbox.mail_domain(links.base_url))
+
+
+def render(context: MailContext, kind: str, code: str, status: str, position: int | str | None, links: Links,
+           message: str = "") -> mail.MailMessage:
+    return mail.booking_mail(
         kind, context.language,
         mail.BookingMail(
             code=code, activity_title=context.title, hub_name=context.hub_name, hub_address=context.hub_address,
@@ -61,7 +68,18 @@ async def send(context: MailContext, kind: str, code: str, status: str, position
         ),
         links.cancel_booking(code) if kind in CANCELLABLE else None,
     )
-    await outbox.enqueue(context.email, message, now, outbox.mail_domain(links.base_url))
+
+
+def prepare(context: MailContext, code: str, holding_status: str, links: Links) -> claim.Mail | None:
+    """A new booking's mail in both versions, rendered before its seats are locked: the one for a
+    place (confirmed, or pending) and the one for the waiting list, its position left to fill in."""
+    if not context.email:
+        return None
+    return claim.Mail(
+        context.email, outbox.new_message_id(outbox.mail_domain(links.base_url)),
+        render(context, holding_status, code, holding_status, None, links),
+        render(context, "waitlisted", code, "waitlisted", claim.POSITION_MARK, links),
+    )
 
 
 async def context_for(family_id: int, activity_id: int, meeting_id: int | None) -> MailContext:

@@ -14,7 +14,6 @@ from portal.booking.rules import HOLDING_SEATS, BookingRefused, check_participan
 from portal.booking.service import (
     BookingResult,
     Target,
-    _add_taken,
     _household,
     _insert_booking,
     _live_booking,
@@ -78,8 +77,6 @@ async def book_for_family(target: Target, family_id: int, member_ids: list[int],
             capacity = await _raise_capacity(target, capacity, taken + seats, actor, reason, now)
         status = decide(target.activity["access"], capacity - taken, seats, target.activity["waiting_list"])
         booking_id, code = await _insert_booking(family_id, target, status, seats, chosen, now, actor=actor)
-        if status in HOLDING_SEATS:
-            await _add_taken(target, seats)
         await audit.record(actor, "booking.staff_create", "booking", booking_id, reason, {
             "code": code, "status": status, "seats": seats, "family": family_id, "activity": target.activity_id,
             "meeting": target.meeting_id}, now)
@@ -114,7 +111,6 @@ async def promote_out_of_order(booking_id: int, actor: str, reason: str, now: da
             capacity = await _raise_capacity(target, capacity, taken + booking["seats"], actor, reason, now)
         status = "pending" if target.activity["access"] == "approval" else "confirmed"
         await _set_status(booking, status, actor, now, reason)
-        await _add_taken(target, booking["seats"])
         await audit.record(actor, "booking.promote_out_of_order", "booking", booking_id, reason,
                            {"to": status, "seats": booking["seats"], "capacity": capacity}, now)
         promoted = await promote_waiting_list(target, now, links)  # nothing fits, unless seats were free
@@ -159,7 +155,6 @@ async def decide_pending(booking_id: int, approve: bool, actor: str, now: dateti
         await _set_status(booking, status, actor, now, message)
         promoted: list[int] = []
         if not approve:
-            await _add_taken(target, -booking["seats"])
             promoted = await promote_waiting_list(target, now, links)
         await audit.record(actor, "booking.approve" if approve else "booking.decline", "booking", booking_id,
                            message, {"seats": booking["seats"], "promoted": promoted}, now)

@@ -46,7 +46,7 @@ class BookingMail:
     starts_at: datetime | None
     place: str
     status: str  # pending | confirmed | waitlisted | declined | cancelled
-    waiting_position: int | None = None
+    waiting_position: int | str | None = None  # a mark, where the mail is rendered before the position is known
     neutral: bool = False  # a service of the separation area
     message: str = ""  # a few words from the staff (an approval or a decline), shown as written
 
