@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
         await db.open_engine(engine)
+        db.lock_timings.enable(settings.lock_timings)
         try:
             yield
         finally:

@@ -6,7 +6,6 @@ import asyncio
 import functools
 import os
 import sqlite3
-import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -65,12 +64,10 @@ class _WriterTransaction(SQLiteTransaction):
 
     async def begin(self) -> None:
         await self.connection.execute(f"BEGIN {self.transaction_type.value}")
-        self._locked_at = time.perf_counter()
 
     async def commit(self) -> None:
         await self.connection.execute("COMMIT")
         self._committed = True
-        lock_timings.record(time.perf_counter() - self._locked_at)
 
     async def rollback(self) -> None:
         await self.connection.execute("ROLLBACK")
@@ -119,7 +116,7 @@ class PortalSQLiteEngine(SQLiteEngine):
 
 
 class LockTimings:
-    """How long each write held the seats' lock, appended to a file (one number in ms per line) when
+    """How long each booking held its seats' lock, appended to a file (one number in ms per line) when
     PORTAL_LOCK_TIMINGS names one: a measurement for the bench, off in production."""
 
     def __init__(self) -> None:

@@ -26,6 +26,7 @@ class Settings:
     content_dir: Path | None = None
     city_name: str = "Napoli"
     run_mail_worker: bool = True  # the web process sends mail unless `portal worker` does it
+    lock_timings: Path | None = None  # a measurement for the bench: each booking's hold time, appended here
 
     @property
     def is_sqlite(self) -> bool:
@@ -51,6 +52,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         content_dir=Path(content_dir) if content_dir else var_dir / "content",
         city_name=env.get("CITY_NAME") or "Napoli",
         run_mail_worker=_check_flag("MAIL_WORKER", env.get("MAIL_WORKER", "1")),
+        lock_timings=Path(env["PORTAL_LOCK_TIMINGS"]) if env.get("PORTAL_LOCK_TIMINGS") else None,
     )
 
 
