@@ -19,19 +19,20 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 from portal.tables import TABLES, Revision
 
 SQLITE_BUSY_TIMEOUT_S = 30
-_sqlite_writer = asyncio.Lock()
+SQLITE_POOL_SIZE = 4  # connections per process for statements outside write transactions
 T = TypeVar("T")
 
 
-class SQLiteWriter:
-    """The process's one write connection to a SQLite file, kept open, used by one thread only: every
-    write transaction runs there, and a whole short transaction can run there in a single call."""
+class SQLiteConnection:
+    """A connection to the SQLite file kept open, used by one thread only. The process's writer is one:
+    every write transaction runs there, and a whole short transaction can run there in a single call."""
 
     def __init__(self, connection_kwargs: dict[str, Any]) -> None:
         self._kwargs = connection_kwargs
         self._connection: sqlite3.Connection | None = None
+        self.lock = asyncio.Lock()  # one transaction at a time on the connection
         # A pool thread, not aiosqlite's: the interpreter stops it at exit even if close() was missed.
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
 
     def _open(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -56,10 +57,34 @@ class SQLiteWriter:
         self._thread.shutdown(wait=True)
 
 
+class SQLitePool:
+    """A few long-lived connections for the statements outside write transactions (reads, mostly:
+    WAL readers never block the writer), instead of Piccolo's new connection and thread per query."""
+
+    def __init__(self, connection_kwargs: dict[str, Any], size: int) -> None:
+        self._connections = [SQLiteConnection(connection_kwargs) for _ in range(size)]
+        self._idle: asyncio.Queue[SQLiteConnection] | None = None
+
+    async def execute(self, sql: str, args: list | tuple = ()) -> list[dict]:
+        if self._idle is None:
+            self._idle = asyncio.Queue()
+            for connection in self._connections:
+                self._idle.put_nowait(connection)
+        connection = await self._idle.get()
+        try:
+            return await connection.execute(sql, args)
+        finally:
+            self._idle.put_nowait(connection)
+
+    def close(self) -> None:
+        for connection in self._connections:
+            connection.close()
+
+
 class _WriterTransaction(SQLiteTransaction):
     """Piccolo's SQLite transaction on the process's long-lived writer instead of a new connection."""
 
-    async def get_connection(self) -> SQLiteWriter:
+    async def get_connection(self) -> SQLiteConnection:
         return self.engine.writer()
 
     async def begin(self) -> None:
@@ -85,22 +110,32 @@ class _WriterTransaction(SQLiteTransaction):
 
 
 class PortalSQLiteEngine(SQLiteEngine):
-    """Piccolo's SQLite engine whose write transactions share one long-lived connection (SQLiteWriter);
-    reads still open their own (WAL readers never block the writer)."""
+    """Piccolo's SQLite engine on long-lived connections: write transactions share one (the writer),
+    other statements take one of a small pool (WAL readers never block the writer)."""
 
     def __init__(self, path: str, **kwargs: Any) -> None:
         super().__init__(path=path, **kwargs)
-        self._writer: SQLiteWriter | None = None
+        self._writer: SQLiteConnection | None = None
+        self._pool: SQLitePool | None = None
 
-    def writer(self) -> SQLiteWriter:
+    def writer(self) -> SQLiteConnection:
         if self._writer is None:
-            self._writer = SQLiteWriter(self.connection_kwargs)
+            self._writer = SQLiteConnection(self.connection_kwargs)
         return self._writer
 
-    def close_writer(self) -> None:
+    def close_connections(self) -> None:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    async def _run_in_new_connection(self, query: str, args: list | None = None, query_type: str = "generic",
+                                     table=None):
+        if self._pool is None:
+            self._pool = SQLitePool(self.connection_kwargs, SQLITE_POOL_SIZE)
+        return await self._pool.execute(query, args or [])
 
     def transaction(self, transaction_type: TransactionType = TransactionType.deferred,
                     allow_nested: bool = True) -> SQLiteTransaction:
@@ -110,7 +145,7 @@ class PortalSQLiteEngine(SQLiteEngine):
 
     async def _run_in_existing_connection(self, connection, query: str, args: list | None = None,
                                           query_type: str = "generic", table=None):
-        if isinstance(connection, SQLiteWriter):
+        if isinstance(connection, SQLiteConnection):
             return await connection.execute(query, args or [])
         return await super()._run_in_existing_connection(connection, query, args, query_type, table)
 
@@ -162,13 +197,13 @@ async def close_engine(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
     elif isinstance(engine, PortalSQLiteEngine):
-        engine.close_writer()
+        engine.close_connections()
 
 
 @asynccontextmanager
 async def sqlite_write_lock() -> AsyncIterator[None]:
     """One writer per process on SQLite: the write connection is the process's, one transaction at a time."""
-    async with _sqlite_writer:
+    async with engine().writer().lock:
         yield
 
 
@@ -182,8 +217,8 @@ async def write_transaction() -> AsyncIterator[None]:
     if db.current_transaction.get() is not None:
         yield
         return
-    if isinstance(db, SQLiteEngine):
-        async with _sqlite_writer:
+    if isinstance(db, PortalSQLiteEngine):
+        async with db.writer().lock:
             async with db.transaction(transaction_type=TransactionType.immediate):
                 yield
     else:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 
 from portal import db
 from portal.booking import claim
@@ -14,6 +15,7 @@ from portal.mail import messages as mail
 from portal.mail import outbox
 from portal.tables import Booking
 
+CODE_MARK = "BOOKINGCODEMARK"  # letters only: unchanged by escaping, stands for the code in a cached mail
 CANCELLABLE = ("confirmed", "waitlisted", "promoted", "pending", "reminder")
 
 
@@ -71,15 +73,29 @@ def render(context: MailContext, kind: str, code: str, status: str, position: in
 
 
 def prepare(context: MailContext, code: str, holding_status: str, links: Links) -> claim.Mail | None:
-    """A new booking's mail in both versions, rendered before its seats are locked: the one for a
-    place (confirmed, or pending) and the one for the waiting list, its position left to fill in."""
+    """A new booking's mail in both versions, ready before its seats are locked: the one for a place
+    (confirmed, or pending) and the one for the waiting list, its position left to fill in."""
     if not context.email:
         return None
+    holding, waiting = _new_booking_mails(replace(context, email=""), holding_status, links)
+    marked_link, link = links.cancel_booking(CODE_MARK), links.cancel_booking(code)
+
+    def filled(text: str) -> str:
+        return text.replace(marked_link, link).replace(CODE_MARK, code)
+
     return claim.Mail(
         context.email, outbox.new_message_id(outbox.mail_domain(links.base_url)),
-        render(context, holding_status, code, holding_status, None, links),
-        render(context, "waitlisted", code, "waitlisted", claim.POSITION_MARK, links),
+        *(mail.MailMessage(filled(m.subject), filled(m.text), filled(m.html)) for m in (holding, waiting)),
     )
+
+
+@lru_cache(maxsize=256)
+def _new_booking_mails(context: MailContext, holding_status: str, links: Links
+                       ) -> tuple[mail.MailMessage, mail.MailMessage]:
+    """Rendered once per meeting, language and wording: on a click day every family of a meeting gets
+    the same mail but for its code, its cancel link and its place on the list."""
+    return (render(context, holding_status, CODE_MARK, holding_status, None, links),
+            render(context, "waitlisted", CODE_MARK, "waitlisted", claim.POSITION_MARK, links))
 
 
 async def context_for(family_id: int, activity_id: int, meeting_id: int | None) -> MailContext:

@@ -209,6 +209,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates are read once per process
     )
     env.install_gettext_callables(i18n.translate, i18n.translate_plural, newstyle=True)
     return env
