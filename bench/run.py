@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from feeds import FeedsResult
+    from crash import CrashResult
     from rush import RushResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +73,8 @@ class EngineResult:
     feeds_error: str | None = None  # the feed bench could not run
     rushes: list[RushResult] = field(default_factory=list)  # one meeting, then spread over many
     rush_error: str | None = None  # a rush could not run
+    crash: CrashResult | None = None
+    crash_error: str | None = None  # the crash step could not run
 
 
 def main() -> None:
@@ -309,6 +312,7 @@ def serve_and_load(result: EngineResult, database_url: str, args: argparse.Names
             calendar_feeds(result, base_url, database_url, args)
         if not args.skip_rush:
             booking_rushes(result, base_url, database_url, env, args.families)
+            crash_step(result, base_url, database_url, env, args.families, process.pid)
     finally:
         stop_server(process)
 
@@ -352,6 +356,33 @@ def booking_rushes(result: EngineResult, base_url: str, database_url: str, env: 
               f"load average {outcome.load_average:.1f})")
         for failure in outcome.failures:
             print(f"   rush check failed: {failure}")
+
+
+def crash_step(result: EngineResult, base_url: str, database_url: str, env: dict[str, str], families: int,
+               supervisor: int) -> None:
+    """bench/crash.py: one worker killed with SIGKILL in the middle of a rush; nothing told may be lost."""
+    import crash
+    import rush
+
+    print(f"   crash: {families:,} families on one meeting, a worker killed with SIGKILL mid-rush")
+    try:
+        outcome = crash.run_crash(base_url, database_url, env, families, supervisor)
+    except Exception as error:  # noqa: BLE001 - whatever stops the step is its result
+        message = f"{type(error).__name__}: {error}" if not isinstance(error, rush.RushError) else str(error)
+        print(f"bench: {result.engine} crash step failed: {message}", file=sys.stderr)
+        result.crash_error = message.splitlines()[0] if message else type(error).__name__
+        return
+    result.crash = outcome
+    print(f"   {crash_line(outcome)}")
+
+
+def crash_line(outcome: CrashResult) -> str:
+    retried = ", ".join(f"{n:,} × {kind}" for kind, n in outcome.retry_outcomes.most_common()) or "none"
+    statuses = ", ".join(f"{n:,} {status}" for status, n in sorted(outcome.statuses.items()))
+    checks = "ok" if outcome.correct else "FAILED: " + "; ".join(outcome.failures)
+    return (f"crash: worker {outcome.killed_pid} killed after {outcome.answered_before:,} of {outcome.families:,} "
+            f"answers; {outcome.unanswered:,} families asked again: {retried}; bookings {statuses}; "
+            f"checks (every answer stored live, counters, one mail per booking): {checks}")
 
 
 def portal_env(database_url: str) -> dict[str, str]:
@@ -578,11 +609,13 @@ def rush_text(result: EngineResult) -> str:
                      f"{outcome.load_average:.1f} just before")
     if result.rush_error:
         lines.append(f"  rush failed: {result.rush_error}")
+    if result.crash or result.crash_error:
+        lines.append(f"  {crash_line(result.crash) if result.crash else 'crash step failed: ' + result.crash_error}")
     return "" if len(lines) == 1 else "\n\n" + "\n".join(lines)
 
 
 def rush_markdown(result: EngineResult) -> str:
-    if not result.rushes and not result.rush_error:
+    if not result.rushes and not result.rush_error and not result.crash and not result.crash_error:
         return ""
     lines = ["", "", "### Booking rushes", "", "| " + " | ".join(h.capitalize() for h in RUSH_HEADERS) + " |",
              "|" + "---|" * len(RUSH_HEADERS)]
@@ -596,6 +629,8 @@ def rush_markdown(result: EngineResult) -> str:
                        f"{outcome.load_average:.1f} just before the rush.")]
     if result.rush_error:
         lines += ["", f"Run failed: {result.rush_error}"]
+    if result.crash or result.crash_error:
+        lines += ["", crash_line(result.crash) + "." if result.crash else f"Crash step failed: {result.crash_error}"]
     return "\n".join(lines)
 
 
@@ -665,6 +700,7 @@ def exit_status(results: list[EngineResult]) -> int:
                if r.feeds_error or (r.feeds is not None and not r.feeds.correct)]
     failed += [f"{r.engine} booking rush" for r in results
                if r.rush_error or any(not outcome.correct for outcome in r.rushes)]
+    failed += [f"{r.engine} crash step" for r in results if r.crash_error or (r.crash and not r.crash.correct)]
     missed = [f"{r.engine} {m.route}" for r in results for m in r.measures if not m.meets_target()]
     missed += [f"{r.engine} booking rush" for r in results for outcome in r.rushes
                if outcome.meetings == 1 and not outcome.meets_target()]
