@@ -25,6 +25,7 @@ from portal.public.routes import public_router
 from portal.public.solidarity import solidarity_router
 from portal.settings import Settings, load_settings
 from portal.staff.activities import activities_router as staff_activities_router
+from portal.staff.draws import draws_router as staff_draws_router
 from portal.staff.audit import audit_router as staff_audit_router
 from portal.staff.auth import auth_router as staff_auth_router
 from portal.staff.hubs import hubs_router as staff_hubs_router
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             staff_people_router,
             staff_hubs_router,
             staff_activities_router,
+            staff_draws_router,
             staff_meetings_router,
             staff_audit_router,
             staff_solidarity_router,

@@ -353,8 +353,29 @@ class Match(Table):
     ended_at = Timestamptz(null=True, default=None)
 
 
+class Draw(Table):
+    """Allocation by draw (sorteggio) instead of first come: families send requests during a window,
+    then staff type the announced seed and the order follows from it and each request's code."""
+
+    activity = ForeignKey(references=Activity, null=False, on_delete=OnDelete.cascade, unique=True)
+    meeting = ForeignKey(references=Meeting, null=True, default=None, on_delete=OnDelete.cascade)  # single: the date
+    requests_open_at = Timestamptz()
+    requests_close_at = Timestamptz()
+    draw_at = Timestamptz()  # announced: when the draw takes place
+    seed_source = Varchar(length=300)  # announced: where the seed comes from (a public lottery draw…)
+    district_first = Boolean(default=False)  # priority: families of the hub's district
+    first_time = Boolean(default=False)  # priority: no place in the same service this year
+    status = Varchar(length=8, default="open")  # open | drawn
+    seed = Varchar(length=200)
+    drawn_at = Timestamptz(null=True, default=None)
+    drawn_by = Varchar(length=60)
+    outcome = Text()  # JSON, in draw order: [[code, priority group, status], ...]
+    updated_at = Timestamptz()
+
+
 TABLES = [
     Area, Service, Hub, Activity, Meeting, Revision, Family, Member, SignInCode, Throttle, WebSession,
     Booking, BookingParticipant, BookingEvent, AccessRequest, Outbox, Reminder, StaffUser, StaffHub,
     StaffActivity, Attendance, AuditEntry, FeedToken, HelpKind, SolidarityOffer, OfferHelpKind, Need, Match,
+    Draw,
 ]

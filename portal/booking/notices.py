@@ -16,7 +16,7 @@ from portal.mail import outbox
 from portal.tables import Booking
 
 CODE_MARK = "BOOKINGCODEMARK"  # letters only: unchanged by escaping, stands for the code in a cached mail
-CANCELLABLE = ("confirmed", "waitlisted", "promoted", "pending", "reminder")
+CANCELLABLE = ("confirmed", "waitlisted", "promoted", "pending", "reminder", "requested")
 
 
 async def booking_changed(booking_id: int, kind: str, now: datetime, links: Links,
@@ -52,21 +52,21 @@ class MailContext:
 
 
 async def send(context: MailContext, kind: str, code: str, status: str, position: int | None, now: datetime,
-               links: Links, message: str = "") -> None:
+               links: Links, message: str = "", draw_at: datetime | None = None) -> None:
     if not context.email:
         return
-    await outbox.enqueue(context.email, render(context, kind, code, status, position, links, message), now,
-                         outbox.mail_domain(links.base_url))
+    await outbox.enqueue(context.email, render(context, kind, code, status, position, links, message, draw_at),
+                         now, outbox.mail_domain(links.base_url))
 
 
 def render(context: MailContext, kind: str, code: str, status: str, position: int | str | None, links: Links,
-           message: str = "") -> mail.MailMessage:
+           message: str = "", draw_at: datetime | None = None) -> mail.MailMessage:
     return mail.booking_mail(
         kind, context.language,
         mail.BookingMail(
             code=code, activity_title=context.title, hub_name=context.hub_name, hub_address=context.hub_address,
             hub_phone=context.hub_phone, starts_at=context.starts_at, place=context.place, status=status,
-            waiting_position=position, neutral=context.neutral, message=message,
+            waiting_position=position, neutral=context.neutral, message=message, draw_at=draw_at,
         ),
         links.cancel_booking(code) if kind in CANCELLABLE else None,
     )

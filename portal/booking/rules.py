@@ -8,7 +8,7 @@ from typing import Sequence
 
 from portal.i18n import N_
 
-LIVE = ("pending", "confirmed", "waitlisted")
+LIVE = ("pending", "confirmed", "waitlisted", "requested")  # requested: waits for a draw, holds no seat
 HOLDING_SEATS = ("pending", "confirmed")
 NO_PLACES = N_("There are no free places and no waiting list.")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from portal import db
-from portal.booking import claim, notices
+from portal.booking import claim, draw, notices
 from portal.booking.queue import same_list, waiting_position
 from portal.booking.rules import (
     HOLDING_SEATS,
@@ -88,8 +88,12 @@ async def find_target(slug: str, meeting_id: int | None) -> Target:
 
 async def book(family_id: int, target: Target, member_ids: list[int], now: datetime, links: Links) -> BookingResult:
     """Book whole or wait whole; a repeated submit returns the family's live booking. Everything that
-    can be read or rendered is done before the one short write that decides and claims (claim.py)."""
-    chosen, seats = await _check(family_id, target, member_ids, now)
+    can be read or rendered is done before the one short write that decides and claims (claim.py).
+    While the activity collects requests for a draw, the booking is such a request (draw.py)."""
+    draw_state = await draw.open_for(target.activity_id, target.meeting_id)
+    chosen, seats = await _check(family_id, target, member_ids, now, check_window=draw_state is None)
+    if draw_state is not None:
+        return await draw.request(draw_state, family_id, target, chosen, seats, now, links)
     existing = await _live_booking(family_id, target)
     if existing:
         return await _result(existing, existing=True)
@@ -117,7 +121,11 @@ async def preview(family_id: int, target: Target, member_ids: list[int], now: da
     existing = await _live_booking(family_id, target)
     if existing:
         return await _result(existing, existing=True)
-    _, seats = await _check(family_id, target, member_ids, now)
+    draw_state = await draw.open_for(target.activity_id, target.meeting_id)
+    _, seats = await _check(family_id, target, member_ids, now, check_window=draw_state is None)
+    if draw_state is not None:
+        draw_state.check_window(now)
+        return BookingResult("", "requested", seats, None)
     capacity, taken = await _lock_seats(target)
     status = decide(target.activity["access"], capacity - taken, seats, target.activity["waiting_list"])
     return BookingResult("", status, seats, None)
@@ -194,14 +202,16 @@ async def promote_waiting_list(target: Target, now: datetime, links: Links) -> l
 # -- the parts ---------------------------------------------------------------------------------
 
 
-async def _check(family_id: int, target: Target, member_ids: list[int], now: datetime
+async def _check(family_id: int, target: Target, member_ids: list[int], now: datetime, check_window: bool = True
                  ) -> tuple[list[Participant], int]:
-    """The booking window and the participants' fit; returns the participants and the seats they take."""
+    """The booking window (a draw has its own) and the participants' fit; returns the participants and
+    the seats they take."""
     household = await _household(family_id)
     chosen = [household[member_id] for member_id in dict.fromkeys(member_ids) if member_id in household]
     if len(chosen) != len(set(member_ids)):
         raise NotFound("member")  # another family's member looks like a missing one
-    target.window.check(now)
+    if check_window:
+        target.window.check(now)
     check_participants(target.audience, chosen, list(household.values()), target.starts_at.date())
     return chosen, seats_needed(target.audience, chosen)
 
@@ -242,7 +252,7 @@ async def _waiting_count(target: Target) -> int:
 async def _live_booking(family_id: int, target: Target) -> dict | None:
     where, args = same_list(target.activity_id, target.meeting_id)
     rows = await Booking.raw(
-        f"SELECT * FROM booking WHERE family = {{}} AND {where} AND status IN ('pending', 'confirmed', 'waitlisted')",
+        f"SELECT * FROM booking WHERE family = {{}} AND {where} AND status IN ('pending', 'confirmed', 'waitlisted', 'requested')",
         family_id, *args)
     return rows[0] if rows else None
 

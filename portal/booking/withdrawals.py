@@ -74,7 +74,7 @@ async def cancel_meeting_bookings(target: Target, actor: str, now: datetime, not
     await _lock_seats(target)
     rows = await Booking.raw(
         "SELECT id, status, seats, activity, meeting FROM booking WHERE meeting = {}"
-        " AND status IN ('pending', 'confirmed', 'waitlisted')"
+        " AND status IN ('pending', 'confirmed', 'waitlisted', 'requested')"
         " ORDER BY joined_at, id", target.meeting_id)
     for row in rows:
         await _set_status(row, "cancelled", actor, now, note)
