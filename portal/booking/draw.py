@@ -59,7 +59,7 @@ class DrawState:
         if now < self.opens_at:
             raise BookingRefused(N_("Requests for the draw are not open yet."), opens_at=self.opens_at)
         if now >= self.closes_at:
-            raise BookingRefused(N_("Requests for the draw are closed: the draw is on %(when)s."),
+            raise BookingRefused(N_("Requests for the draw are closed."),
                                  draw_at=self.draw_at)
 
 
