@@ -1,4 +1,7 @@
-"""The one write path for seats: transaction → lock → count → decide → write → queue mail."""
+"""The one write path for seats. A family's booking decides and claims in one short write (claim.py);
+a cancellation, a decline, a capacity change or a promotion runs transaction → lock → count → decide →
+write → queue mail. Either way the target's counters (seats taken, bookings waiting) move with every
+status change, in the same transaction."""
 
 from __future__ import annotations
 
@@ -242,18 +245,10 @@ async def _queue(target: Target) -> list[dict]:
         " ORDER BY joined_at, id", *args)
 
 
-async def _waiting_count(target: Target) -> int:
-    where, args = same_list(target.activity_id, target.meeting_id)
-    rows = await Booking.raw(f"SELECT COUNT(*) AS waiting FROM booking WHERE {where} AND status = 'waitlisted'",
-                             *args)
-    return rows[0]["waiting"]
-
-
 async def _live_booking(family_id: int, target: Target) -> dict | None:
     where, args = same_list(target.activity_id, target.meeting_id)
     rows = await Booking.raw(
-        f"SELECT * FROM booking WHERE family = {{}} AND {where} AND status IN ('pending', 'confirmed', 'waitlisted', 'requested')",
-        family_id, *args)
+        f"SELECT * FROM booking WHERE family = {{}} AND {where} AND status IN {LIVE!r}", family_id, *args)
     return rows[0] if rows else None
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from portal import audit, db
 from portal.booking import notices
-from portal.booking.rules import HOLDING_SEATS, BookingRefused, check_participants, decide, seats_needed
+from portal.booking.rules import BookingRefused, check_participants, decide, seats_needed
 from portal.booking.service import (
     BookingResult,
     Target,
