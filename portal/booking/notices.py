@@ -72,6 +72,20 @@ def render(context: MailContext, kind: str, code: str, status: str, position: in
     )
 
 
+async def render_ahead(booking_id: int, kind: str, status: str, links: Links) -> tuple[str, mail.MailMessage] | None:
+    """A booking's mail rendered before the transaction that queues it (queue it with `enqueue`), where
+    its content does not depend on what the transaction decides. None: the family is erased."""
+    details = await booking_details(booking_id)
+    if details is None or not details["email"]:
+        return None
+    return details["email"], render(MailContext.of(details), kind, details["code"], status, None, links)
+
+
+async def enqueue(rendered: tuple[str, mail.MailMessage] | None, now: datetime, links: Links) -> None:
+    if rendered is not None:
+        await outbox.enqueue(rendered[0], rendered[1], now, outbox.mail_domain(links.base_url))
+
+
 def prepare(context: MailContext, code: str, holding_status: str, links: Links) -> claim.Mail | None:
     """A new booking's mail in both versions, ready before its seats are locked: the one for a place
     (confirmed, or pending) and the one for the waiting list, its position left to fill in."""

@@ -141,6 +141,7 @@ async def cancel(booking_code: str, family_id: int | None, actor: str, now: date
     if family_id is not None and now >= cancellation_deadline(target.starts_at,
                                                              target.activity["cancellation_hours"]):
         raise BookingRefused(N_("The cancellation deadline has passed: please call the hub."))
+    mail = await notices.render_ahead(booking["id"], "cancelled", "cancelled", links)  # before the lock
     async with db.write_transaction():
         await _lock_seats(target)
         booking = await _booking(booking_code, family_id)  # re-read under the lock
@@ -148,8 +149,8 @@ async def cancel(booking_code: str, family_id: int | None, actor: str, now: date
             return await _result(booking, existing=True)
         await _set_status(booking, "cancelled", actor, now)
         await promote_waiting_list(target, now, links)
-        await db.bump_revision()
-        await notices.booking_changed(booking["id"], "cancelled", now, links)
+        await notices.enqueue(mail, now, links)
+    await db.bump_revision()  # the catalogue's pages: a moment later, outside the lock
     return await _result({**booking, "status": "cancelled"})
 
 
