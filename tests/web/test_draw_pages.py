@@ -44,8 +44,10 @@ async def test_staff_set_up_a_draw_the_page_announces_it_and_it_runs_once(client
     bad = await client.post(f"/staff/attivita/{activity_id}/sorteggio", data={**form, "seed_source": ""})
     assert bad.status_code == 422 and "error-seed_source" in bad.text
     assert await Draw.count() == 0
-    saved = await client.post(f"/staff/attivita/{activity_id}/sorteggio", data=form)
+    saved = await client.post(f"/staff/attivita/{activity_id}/sorteggio", data={**form, "seed_source": "Lotto"})
     assert saved.status_code == 303
+    changed = await client.post(f"/staff/attivita/{activity_id}/sorteggio", data=form)  # until it runs
+    assert changed.status_code == 303 and await Draw.count() == 1
 
     public = await client.get("/attivita/festa")
     assert "Lotto, ruota di Napoli" in public.text and "sorteggio pubblico" in public.text
