@@ -72,13 +72,14 @@ def render(context: MailContext, kind: str, code: str, status: str, position: in
     )
 
 
-async def render_ahead(booking_id: int, kind: str, status: str, links: Links) -> tuple[str, mail.MailMessage] | None:
+async def render_ahead(booking_id: int, kind: str, status: str, links: Links, message: str = ""
+                       ) -> tuple[str, mail.MailMessage] | None:
     """A booking's mail rendered before the transaction that queues it (queue it with `enqueue`), where
     its content does not depend on what the transaction decides. None: the family is erased."""
     details = await booking_details(booking_id)
     if details is None or not details["email"]:
         return None
-    return details["email"], render(MailContext.of(details), kind, details["code"], status, None, links)
+    return details["email"], render(MailContext.of(details), kind, details["code"], status, None, links, message)
 
 
 async def enqueue(rendered: tuple[str, mail.MailMessage] | None, now: datetime, links: Links) -> None:

@@ -144,6 +144,8 @@ async def decide_pending(booking_id: int, approve: bool, actor: str, now: dateti
     asks for both parents' consent, it must have been recorded before the place is confirmed."""
     booking = await _booking(booking_id)
     target = await target_of_booking(booking)
+    status = "confirmed" if approve else "declined"
+    mail = await notices.render_ahead(booking_id, status, status, links, message)  # before the lock
     async with db.write_transaction():
         await _lock_seats(target)
         booking = await _booking(booking_id)
@@ -151,17 +153,15 @@ async def decide_pending(booking_id: int, approve: bool, actor: str, now: dateti
             raise BookingRefused(N_("This request has already been decided."))
         if approve and target.activity["both_parents_consent"] and booking["consent_recorded_at"] is None:
             raise BookingRefused(N_("Record that both parents' consent was acquired before confirming."))
-        status = "confirmed" if approve else "declined"
         await _set_status(booking, status, actor, now, message)
         promoted: list[int] = []
         if not approve:
             promoted = await promote_waiting_list(target, now, links)
         await audit.record(actor, "booking.approve" if approve else "booking.decline", "booking", booking_id,
                            message, {"seats": booking["seats"], "promoted": promoted}, now)
-        await db.bump_revision()
-        await notices.booking_changed(booking_id, "confirmed" if approve else "declined", now, links,
-                                      message=message)
-        return promoted
+        await notices.enqueue(mail, now, links)
+    await db.bump_revision()  # the catalogue's pages: a moment later, outside the lock
+    return promoted
 
 
 async def _raise_capacity(target: Target, capacity: int, needed: int, actor: str, reason: str,
