@@ -10,6 +10,7 @@ import pytest
 from portal.i18n import ROME
 from portal.tables import AuditEntry, Draw, Meeting
 from tests import factories
+from tests.web.signin import csrf, sign_in
 from tests.web.staff_signin import staff_member, staff_sign_in
 
 pytestmark = pytest.mark.anyio
@@ -81,3 +82,25 @@ async def test_the_page_waits_for_the_opening_and_then_shows_the_button(client, 
     assert 'href="/attivita/festa/prenota"' in opened.text and "hx-trigger" not in opened.text
     assert (await client.get("/attivita/nessuna/apertura")).status_code == 404
     assert await Meeting.count() == 1
+
+
+async def test_a_request_for_a_draw_is_a_tentative_event_in_the_calendar(client, activity):
+    from portal.tables import Booking
+
+    activity_id, meeting = activity
+    opens = datetime.now(timezone.utc) - timedelta(minutes=1)
+    await Draw.insert(Draw(
+        activity=activity_id, meeting=meeting, requests_open_at=opens, requests_close_at=opens + timedelta(hours=1),
+        draw_at=opens + timedelta(days=1), seed_source="Lotto", status="open", seed="", drawn_by="", outcome="",
+        updated_at=opens))
+    family, members = await factories.family("lucia@example.it")
+    await sign_in(client, "lucia@example.it")
+    answer = await client.post("/attivita/festa/prenota", data={
+        "incontro": str(meeting), "partecipante": str(members[0]), **csrf(client)})
+    assert answer.status_code == 303
+    code = answer.headers["location"].rsplit("/", 1)[1]
+    assert (await Booking.select(Booking.status).where(Booking.code == code).first())["status"] == "requested"
+    page = await client.get(f"/famiglia/prenotazioni/{code}")
+    assert "Richiesta ricevuta: il sorteggio è" in page.text
+    event = await client.get(f"/calendari/prenotazioni/{code}.ics")
+    assert event.status_code == 200 and "STATUS:TENTATIVE" in event.text
