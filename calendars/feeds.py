@@ -23,7 +23,7 @@ from portal.taxonomy import SEPARATION_AREA, area_name
 SITE_NAME = "Poli per le Famiglie"  # a msgid of its own (base.html)
 REMINDER = timedelta(days=1)
 EVENT_STATUS = {"confirmed": "CONFIRMED", "pending": "TENTATIVE", "waitlisted": "TENTATIVE",
-                "cancelled": "CANCELLED"}
+                "requested": "TENTATIVE", "cancelled": "CANCELLED"}
 
 
 def host_of(base_url: str) -> str:
@@ -90,7 +90,7 @@ def family_event(entry: FamilyEntry, family_id: int, host: str, base_url: str) -
 
 def _titled(title: str, state: str) -> str:
     """The booking's state in the title, where apps show TENTATIVE or CANCELLED faintly or not at all."""
-    if state == "pending":
+    if state in ("pending", "requested"):  # requested: waiting for a draw
         return gettext("%(title)s (not confirmed yet)", title=title)
     if state == "waitlisted":
         return gettext("%(title)s (waiting list)", title=title)

@@ -31,6 +31,7 @@ from portal.settings import Settings, load_settings
 from portal.staff.activities import activities_router as staff_activities_router
 from portal.staff.audit import audit_router as staff_audit_router
 from portal.staff.auth import auth_router as staff_auth_router
+from portal.staff.draws import draws_router as staff_draws_router
 from portal.staff.hubs import hubs_router as staff_hubs_router
 from portal.staff.meetings import meetings_router as staff_meetings_router
 from portal.staff.operations import operations_router as staff_operations_router
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
         await db.open_engine(engine)
+        db.lock_timings.enable(settings.lock_timings)
         try:
             yield
         finally:
@@ -90,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             staff_people_router,
             staff_hubs_router,
             staff_activities_router,
+            staff_draws_router,
             staff_meetings_router,
             staff_audit_router,
             staff_solidarity_router,

@@ -61,6 +61,7 @@ class Activity(Table):
     age_max_months = Integer(null=True, default=None)
     capacity = Integer()
     seats_taken = Integer(default=0)  # a course's seats; single activities count per meeting
+    waiting = Integer(default=0)  # bookings on a course's waiting list (single: per meeting)
     waiting_list = Boolean(default=True)
     booking_opens_at = Timestamptz(null=True, default=None)
     booking_closes_hours = Integer(default=24)  # booking closes this long before the start
@@ -78,7 +79,8 @@ class Meeting(Table):
     local_weekday = SmallInt()  # ISO weekday 1-7 of local_date
     place = Varchar(length=200)
     capacity = Integer(null=True, default=None)  # overrides the activity's, for single activities
-    seats_taken = Integer(default=0)
+    seats_taken = Integer(default=0)  # seats of its live bookings: kept by portal.booking, never counted
+    waiting = Integer(default=0)  # bookings on its waiting list
     status = Varchar(length=10, default="scheduled")  # scheduled | cancelled
     private = Boolean(default=False)  # belongs to one booking: in no public listing or feed
     private_booking = Integer(null=True, default=None)  # that booking's id
@@ -455,6 +457,26 @@ class RetainedCount(Table):
     archived_at = Timestamptz()
 
 
+class Draw(Table):
+    """Allocation by draw (sorteggio) instead of first come: families send requests during a window,
+    then staff type the announced seed and the order follows from it and each request's code."""
+
+    activity = ForeignKey(references=Activity, null=False, on_delete=OnDelete.cascade, unique=True)
+    meeting = ForeignKey(references=Meeting, null=True, default=None, on_delete=OnDelete.cascade)  # single: the date
+    requests_open_at = Timestamptz()
+    requests_close_at = Timestamptz()
+    draw_at = Timestamptz()  # announced: when the draw takes place
+    seed_source = Varchar(length=300)  # announced: where the seed comes from (a public lottery draw…)
+    district_first = Boolean(default=False)  # priority: families of the hub's district
+    first_time = Boolean(default=False)  # priority: no place in the same service this year
+    status = Varchar(length=8, default="open")  # open | drawn
+    seed = Varchar(length=200)
+    drawn_at = Timestamptz(null=True, default=None)
+    drawn_by = Varchar(length=60)
+    outcome = Text()  # JSON, in draw order: [[code, priority group, status], ...]
+    updated_at = Timestamptz()
+
+
 TABLES = [
     Area, Service, Hub, Activity, Meeting, Revision, Family, Member, SignInCode, Throttle, WebSession,
     Booking, BookingParticipant, BookingEvent, AccessRequest, Outbox, Reminder, StaffUser, StaffHub,
@@ -462,4 +484,5 @@ TABLES = [
     PartnerService, HouseholdNote, HouseholdNoteEdit, Referral, KeyWorker,
     FamilyIdentity, StaffSecondFactor, StaffRecoveryCode,
     RetainedCount,
+    Draw,
 ]

@@ -172,6 +172,16 @@ async def confirm(request: Request, slug: FromPath[str]) -> Response:
     return Redirect(f"/famiglia/prenotazioni/{result.code}", status_code=303)
 
 
+@get("/attivita/{slug:str}/apertura")
+async def opening(request: Request, slug: FromPath[str]) -> Response:
+    """The small fragment the activity page asks for every few seconds until bookings open."""
+    try:
+        state = await catalogue.opening(known_slug(slug), _now())
+    except NotFound:
+        raise NotFoundException() from None
+    return render(request, "public/_opening.html", headers=NO_STORE, opening=state)
+
+
 @get("/famiglia/prenotazioni")
 async def my_bookings(request: Request) -> Response:
     family = await provide_family_id(request)  # signed in, with a complete profile
@@ -264,6 +274,7 @@ async def _requestable(slug: str) -> dict:
 
 
 booking_router = Router(path="/", route_handlers=[
-    choose, add_child, summary, confirm, my_bookings, booking_detail, cancel, cancel_by_link, cancel_by_link_confirmed,
+    choose, add_child, summary, confirm, opening, my_bookings, booking_detail, cancel, cancel_by_link,
+    cancel_by_link_confirmed,
     access_request_form, access_request_send,
 ])

@@ -21,7 +21,8 @@ _SELECT = (
     " (SELECT MAX(m.ends_at) FROM meeting m WHERE m.status = 'scheduled' AND (m.private_booking IS NULL"
     "  OR m.private_booking = b.id)"
     "  AND ((b.meeting IS NOT NULL AND m.id = b.meeting) OR (b.meeting IS NULL AND m.activity = b.activity)))"
-    "  AS ends_at"
+    "  AS ends_at,"
+    " (SELECT d.draw_at FROM draw d WHERE d.activity = b.activity) AS draw_at"
     " FROM booking b JOIN activity a ON a.id = b.activity JOIN hub h ON h.id = a.hub"
 )
 
@@ -43,6 +44,7 @@ class FamilyBooking:
     position: int | None
     participants: list[str]
     cancel_until: datetime | None
+    draw_at: datetime | None = None  # a request waits for the draw of this day
 
     @property
     def live(self) -> bool:
@@ -80,6 +82,7 @@ async def _view(row: dict) -> FamilyBooking:
         ends_at=db.instant(row["ends_at"]) if row["ends_at"] else None,
         position=await waiting_position(row), participants=[n["first_name"] for n in names],
         cancel_until=cancellation_deadline(starts_at, row["cancellation_hours"]) if starts_at else None,
+        draw_at=db.instant(row["draw_at"]) if row["draw_at"] else None,
     )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 
 from portal import db
+from portal.booking import claim
 from portal.booking.queue import waiting_position
 from portal.links import Links
 from portal.mail import messages as mail
@@ -13,7 +15,8 @@ from portal.mail import outbox
 from portal.tables import Booking
 from portal.taxonomy import SEPARATION_AREA
 
-CANCELLABLE = ("confirmed", "waitlisted", "promoted", "pending", "reminder")
+CODE_MARK = "BOOKINGCODEMARK"  # letters only: unchanged by escaping, stands for the code in a cached mail
+CANCELLABLE = ("confirmed", "waitlisted", "promoted", "pending", "reminder", "requested")
 
 
 async def booking_changed(booking_id: int, kind: str, now: datetime, links: Links,
@@ -49,19 +52,65 @@ class MailContext:
 
 
 async def send(context: MailContext, kind: str, code: str, status: str, position: int | None, now: datetime,
-               links: Links, message: str = "") -> None:
+               links: Links, message: str = "", draw_at: datetime | None = None) -> None:
     if not context.email:
         return
-    message = mail.booking_mail(
+    await outbox.enqueue(context.email, render(context, kind, code, status, position, links, message, draw_at),
+                         now, outbox.mail_domain(links.base_url))
+
+
+def render(context: MailContext, kind: str, code: str, status: str, position: int | str | None, links: Links,
+           message: str = "", draw_at: datetime | None = None) -> mail.MailMessage:
+    return mail.booking_mail(
         kind, context.language,
         mail.BookingMail(
             code=code, activity_title=context.title, hub_name=context.hub_name, hub_address=context.hub_address,
             hub_phone=context.hub_phone, starts_at=context.starts_at, place=context.place, status=status,
-            waiting_position=position, neutral=context.neutral, message=message,
+            waiting_position=position, neutral=context.neutral, message=message, draw_at=draw_at,
         ),
         links.cancel_booking(code) if kind in CANCELLABLE else None,
     )
-    await outbox.enqueue(context.email, message, now, outbox.mail_domain(links.base_url))
+
+
+async def render_ahead(booking_id: int, kind: str, status: str, links: Links, message: str = ""
+                       ) -> tuple[str, mail.MailMessage] | None:
+    """A booking's mail rendered before the transaction that queues it (queue it with `enqueue`), where
+    its content does not depend on what the transaction decides. None: the family is erased."""
+    details = await booking_details(booking_id)
+    if details is None or not details["email"]:
+        return None
+    return details["email"], render(MailContext.of(details), kind, details["code"], status, None, links, message)
+
+
+async def enqueue(rendered: tuple[str, mail.MailMessage] | None, now: datetime, links: Links) -> None:
+    if rendered is not None:
+        await outbox.enqueue(rendered[0], rendered[1], now, outbox.mail_domain(links.base_url))
+
+
+def prepare(context: MailContext, code: str, holding_status: str, links: Links) -> claim.Mail | None:
+    """A new booking's mail in both versions, ready before its seats are locked: the one for a place
+    (confirmed, or pending) and the one for the waiting list, its position left to fill in."""
+    if not context.email:
+        return None
+    holding, waiting = _new_booking_mails(replace(context, email=""), holding_status, links)
+    marked_link, link = links.cancel_booking(CODE_MARK), links.cancel_booking(code)
+
+    def filled(text: str) -> str:
+        return text.replace(marked_link, link).replace(CODE_MARK, code)
+
+    return claim.Mail(
+        context.email, outbox.new_message_id(outbox.mail_domain(links.base_url)),
+        *(mail.MailMessage(filled(m.subject), filled(m.text), filled(m.html)) for m in (holding, waiting)),
+    )
+
+
+@lru_cache(maxsize=256)
+def _new_booking_mails(context: MailContext, holding_status: str, links: Links
+                       ) -> tuple[mail.MailMessage, mail.MailMessage]:
+    """Rendered once per meeting, language and wording: on a click day every family of a meeting gets
+    the same mail but for its code, its cancel link and its place on the list."""
+    return (render(context, holding_status, CODE_MARK, holding_status, None, links),
+            render(context, "waitlisted", CODE_MARK, "waitlisted", claim.POSITION_MARK, links))
 
 
 async def context_for(family_id: int, activity_id: int, meeting_id: int | None) -> MailContext:

@@ -8,8 +8,9 @@ from typing import Sequence
 
 from portal.i18n import N_, format_datetime, gettext
 
-LIVE = ("pending", "confirmed", "waitlisted")
+LIVE = ("pending", "confirmed", "waitlisted", "requested")  # requested: waits for a draw, holds no seat
 HOLDING_SEATS = ("pending", "confirmed")
+NO_PLACES = N_("There are no free places and no waiting list.")
 
 
 class BookingRefused(Exception):
@@ -120,7 +121,7 @@ def decide(access: str, free: int, seats: int, has_waiting_list: bool) -> str:
         return "pending" if access == "approval" else "confirmed"
     if has_waiting_list:
         return "waitlisted"
-    raise BookingRefused(N_("There are no free places and no waiting list."))
+    raise BookingRefused(NO_PLACES)
 
 
 def promotions(free: int, queue: Sequence[tuple[int, int]]) -> list[int]:

@@ -1,4 +1,7 @@
-"""The one write path for seats: transaction → lock → count → decide → write → queue mail."""
+"""The one write path for seats. A family's booking decides and claims in one short write (claim.py);
+a cancellation, a decline, a capacity change or a promotion runs transaction → lock → count → decide →
+write → queue mail. Either way the target's counters (seats taken, bookings waiting) move with every
+status change, in the same transaction."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from portal import db
-from portal.booking import notices
+from portal.booking import claim, draw, notices
 from portal.booking.queue import same_list, waiting_position
 from portal.booking.rules import (
     HOLDING_SEATS,
@@ -88,23 +91,34 @@ async def find_target(slug: str, meeting_id: int | None) -> Target:
 
 
 async def book(family_id: int, target: Target, member_ids: list[int], now: datetime, links: Links) -> BookingResult:
-    """Book whole or wait whole; a repeated submit returns the family's live booking."""
-    chosen, seats = await _check(family_id, target, member_ids, now)
+    """Book whole or wait whole; a repeated submit returns the family's live booking. Everything that
+    can be read or rendered is done before the one short write that decides and claims (claim.py).
+    While the activity collects requests for a draw, the booking is such a request (draw.py)."""
+    draw_state = await draw.open_for(target.activity_id, target.meeting_id)
+    chosen, seats = await _check(family_id, target, member_ids, now, check_window=draw_state is None)
+    if draw_state is not None:
+        return await draw.request(draw_state, family_id, target, chosen, seats, now, links)
+    existing = await _live_booking(family_id, target)
+    if existing:
+        return await _result(existing, existing=True)
+    code = new_code()
+    holding = "pending" if target.activity["access"] == "approval" else "confirmed"
     mail_context = await notices.context_for(family_id, target.activity_id, target.meeting_id)
-    async with db.write_transaction():  # as little as possible while the seats are locked
-        capacity, taken = await _lock_seats(target)
+    request = claim.Claim(
+        code=code, family_id=family_id, activity_id=target.activity_id, meeting_id=target.meeting_id,
+        access=target.activity["access"], has_waiting_list=target.activity["waiting_list"], seats=seats,
+        member_ids=[p.member_id for p in chosen], actor=f"family:{family_id}", now=now,
+        mail=notices.prepare(mail_context, code, holding, links),
+    )
+    try:
+        claimed = await claim.claim(request)
+    except claim.AlreadyBooked:  # a submit that raced its twin
         existing = await _live_booking(family_id, target)
-        if existing:
-            return await _result(existing, existing=True)
-        status = decide(target.activity["access"], capacity - taken, seats, target.activity["waiting_list"])
-        booking_id, code = await _insert_booking(family_id, target, status, seats, chosen, now)
-        if status in HOLDING_SEATS:
-            await _add_taken(target, seats)
-            await db.bump_revision()
-        position = await _waiting_count(target) if status == "waitlisted" else None  # joined last
-        await notices.send(mail_context, status, code, status, position, now, links)
-    metrics.count_booking(status)
-    return BookingResult(code, status, seats, position)
+        if existing is None:
+            raise
+        return await _result(existing, existing=True)
+    metrics.count_booking(claimed.status)
+    return BookingResult(code, claimed.status, seats, claimed.position)
 
 
 async def preview(family_id: int, target: Target, member_ids: list[int], now: datetime) -> BookingResult:
@@ -112,7 +126,11 @@ async def preview(family_id: int, target: Target, member_ids: list[int], now: da
     existing = await _live_booking(family_id, target)
     if existing:
         return await _result(existing, existing=True)
-    _, seats = await _check(family_id, target, member_ids, now)
+    draw_state = await draw.open_for(target.activity_id, target.meeting_id)
+    _, seats = await _check(family_id, target, member_ids, now, check_window=draw_state is None)
+    if draw_state is not None:
+        draw_state.check_window(now)
+        return BookingResult("", "requested", seats, None)
     capacity, taken = await _lock_seats(target)
     status = decide(target.activity["access"], capacity - taken, seats, target.activity["waiting_list"])
     return BookingResult("", status, seats, None)
@@ -125,17 +143,16 @@ async def cancel(booking_code: str, family_id: int | None, actor: str, now: date
     if family_id is not None and now >= cancellation_deadline(target.starts_at,
                                                              target.activity["cancellation_hours"]):
         raise BookingRefused(N_("The cancellation deadline has passed: please call the hub."))
+    mail = await notices.render_ahead(booking["id"], "cancelled", "cancelled", links)  # before the lock
     async with db.write_transaction():
         await _lock_seats(target)
         booking = await _booking(booking_code, family_id)  # re-read under the lock
         if booking["status"] not in LIVE:
             return await _result(booking, existing=True)
         await _set_status(booking, "cancelled", actor, now)
-        if booking["status"] in HOLDING_SEATS:
-            await _add_taken(target, -booking["seats"])
         await promote_waiting_list(target, now, links)
-        await db.bump_revision()
-        await notices.booking_changed(booking["id"], "cancelled", now, links)
+        await notices.enqueue(mail, now, links)
+    await db.bump_revision()  # the catalogue's pages: a moment later, outside the lock
     return await _result({**booking, "status": "cancelled"})
 
 
@@ -153,7 +170,6 @@ async def decide_pending(booking_id: int, approve: bool, actor: str, now: dateti
             raise BookingRefused(N_("This request has already been decided."))
         await _set_status(booking, "confirmed" if approve else "declined", actor, now, note)
         if not approve:
-            await _add_taken(target, -booking["seats"])
             await promote_waiting_list(target, now, links)
         await db.bump_revision()
         await notices.booking_changed(booking_id, "confirmed" if approve else "declined", now, links)
@@ -185,7 +201,6 @@ async def promote_waiting_list(target: Target, now: datetime, links: Links) -> l
     for row in queue:
         if row["id"] in promoted:
             await _set_status(row, status, "system", now)
-            await _add_taken(target, row["seats"])
             await notices.booking_changed(row["id"], "promoted", now, links)
     return promoted
 
@@ -193,14 +208,16 @@ async def promote_waiting_list(target: Target, now: datetime, links: Links) -> l
 # -- the parts ---------------------------------------------------------------------------------
 
 
-async def _check(family_id: int, target: Target, member_ids: list[int], now: datetime
+async def _check(family_id: int, target: Target, member_ids: list[int], now: datetime, check_window: bool = True
                  ) -> tuple[list[Participant], int]:
-    """The booking window and the participants' fit; returns the participants and the seats they take."""
+    """The booking window (a draw has its own) and the participants' fit; returns the participants and
+    the seats they take."""
     household = await _household(family_id)
     chosen = [household[member_id] for member_id in dict.fromkeys(member_ids) if member_id in household]
     if len(chosen) != len(set(member_ids)):
         raise NotFound("member")  # another family's member looks like a missing one
-    target.window.check(now)
+    if check_window:
+        target.window.check(now)
     check_participants(target.audience, chosen, list(household.values()), target.starts_at.date())
     return chosen, seats_needed(target.audience, chosen)
 
@@ -224,15 +241,6 @@ async def _lock_seats(target: Target) -> tuple[int, int]:
     return rows[0]["capacity"], rows[0]["seats_taken"]
 
 
-async def _add_taken(target: Target, seats: int) -> None:
-    if target.meeting_id is None:
-        await Activity.update({Activity.seats_taken: Activity.seats_taken + seats}).where(
-            Activity.id == target.activity_id)
-    else:
-        await Meeting.update({Meeting.seats_taken: Meeting.seats_taken + seats}).where(
-            Meeting.id == target.meeting_id)
-
-
 async def _queue(target: Target) -> list[dict]:
     where, args = same_list(target.activity_id, target.meeting_id)
     return await Booking.raw(
@@ -240,18 +248,10 @@ async def _queue(target: Target) -> list[dict]:
         " ORDER BY joined_at, id", *args)
 
 
-async def _waiting_count(target: Target) -> int:
-    where, args = same_list(target.activity_id, target.meeting_id)
-    rows = await Booking.raw(f"SELECT COUNT(*) AS waiting FROM booking WHERE {where} AND status = 'waitlisted'",
-                             *args)
-    return rows[0]["waiting"]
-
-
 async def _live_booking(family_id: int, target: Target) -> dict | None:
     where, args = same_list(target.activity_id, target.meeting_id)
     rows = await Booking.raw(
-        f"SELECT * FROM booking WHERE family = {{}} AND {where} AND status IN ('pending', 'confirmed', 'waitlisted')",
-        family_id, *args)
+        f"SELECT * FROM booking WHERE family = {{}} AND {where} AND status IN {LIVE!r}", family_id, *args)
     return rows[0] if rows else None
 
 
@@ -268,13 +268,28 @@ async def _insert_booking(family_id: int, target: Target, status: str, seats: in
     await BookingParticipant.insert(*(BookingParticipant(booking=booking_id, member=p.member_id) for p in chosen))
     await BookingEvent.insert(BookingEvent(booking=booking_id, from_status=None, to_status=status,
                                            actor=actor or f"family:{family_id}", note="", at=now))
+    await _count({"seats": seats, "activity": target.activity_id, "meeting": target.meeting_id}, None, status)
     return booking_id, code
 
 
 async def _set_status(booking: dict, status: str, actor: str, now: datetime, note: str = "") -> None:
+    """Change a booking's status, record the change and keep its target's counters (under the lock)."""
     await Booking.update({Booking.status: status, Booking.updated_at: now}).where(Booking.id == booking["id"])
     await BookingEvent.insert(BookingEvent(booking=booking["id"], from_status=booking["status"], to_status=status,
                                            actor=actor, note=note[:300], at=now))
+    await _count(booking, booking["status"], status)
+
+
+async def _count(booking: dict, from_status: str | None, to_status: str) -> None:
+    """The target's seats taken and waiting bookings follow every status change of its bookings."""
+    seats = booking["seats"] * ((to_status in HOLDING_SEATS) - (from_status in HOLDING_SEATS))
+    waiting = (to_status == "waitlisted") - (from_status == "waitlisted")
+    if not seats and not waiting:
+        return
+    table = Activity if booking["meeting"] is None else Meeting
+    row_id = booking["activity"] if booking["meeting"] is None else booking["meeting"]
+    await table.update({table.seats_taken: table.seats_taken + seats, table.waiting: table.waiting + waiting}).where(
+        table.id == row_id)
 
 
 async def _booking(code: str, family_id: int | None) -> dict:

@@ -10,11 +10,10 @@ from datetime import UTC, datetime
 
 from portal import audit, db
 from portal.booking import notices
-from portal.booking.rules import HOLDING_SEATS, BookingRefused, check_participants, decide, seats_needed
+from portal.booking.rules import BookingRefused, check_participants, decide, seats_needed
 from portal.booking.service import (
     BookingResult,
     Target,
-    _add_taken,
     _household,
     _insert_booking,
     _live_booking,
@@ -78,8 +77,6 @@ async def book_for_family(target: Target, family_id: int, member_ids: list[int],
             capacity = await _raise_capacity(target, capacity, taken + seats, actor, reason, now)
         status = decide(target.activity["access"], capacity - taken, seats, target.activity["waiting_list"])
         booking_id, code = await _insert_booking(family_id, target, status, seats, chosen, now, actor=actor)
-        if status in HOLDING_SEATS:
-            await _add_taken(target, seats)
         await audit.record(actor, "booking.staff_create", "booking", booking_id, reason, {
             "code": code, "status": status, "seats": seats, "family": family_id, "activity": target.activity_id,
             "meeting": target.meeting_id}, now)
@@ -114,7 +111,6 @@ async def promote_out_of_order(booking_id: int, actor: str, reason: str, now: da
             capacity = await _raise_capacity(target, capacity, taken + booking["seats"], actor, reason, now)
         status = "pending" if target.activity["access"] == "approval" else "confirmed"
         await _set_status(booking, status, actor, now, reason)
-        await _add_taken(target, booking["seats"])
         await audit.record(actor, "booking.promote_out_of_order", "booking", booking_id, reason,
                            {"to": status, "seats": booking["seats"], "capacity": capacity}, now)
         promoted = await promote_waiting_list(target, now, links)  # nothing fits, unless seats were free
@@ -148,6 +144,8 @@ async def decide_pending(booking_id: int, approve: bool, actor: str, now: dateti
     asks for both parents' consent, it must have been recorded before the place is confirmed."""
     booking = await _booking(booking_id)
     target = await target_of_booking(booking)
+    status = "confirmed" if approve else "declined"
+    mail = await notices.render_ahead(booking_id, status, status, links, message)  # before the lock
     async with db.write_transaction():
         await _lock_seats(target)
         booking = await _booking(booking_id)
@@ -155,18 +153,15 @@ async def decide_pending(booking_id: int, approve: bool, actor: str, now: dateti
             raise BookingRefused(N_("This request has already been decided."))
         if approve and target.activity["both_parents_consent"] and booking["consent_recorded_at"] is None:
             raise BookingRefused(N_("Record that both parents' consent was acquired before confirming."))
-        status = "confirmed" if approve else "declined"
         await _set_status(booking, status, actor, now, message)
         promoted: list[int] = []
         if not approve:
-            await _add_taken(target, -booking["seats"])
             promoted = await promote_waiting_list(target, now, links)
         await audit.record(actor, "booking.approve" if approve else "booking.decline", "booking", booking_id,
                            message, {"seats": booking["seats"], "promoted": promoted}, now)
-        await db.bump_revision()
-        await notices.booking_changed(booking_id, "confirmed" if approve else "declined", now, links,
-                                      message=message)
-        return promoted
+        await notices.enqueue(mail, now, links)
+    await db.bump_revision()  # the catalogue's pages: a moment later, outside the lock
+    return promoted
 
 
 async def _raise_capacity(target: Target, capacity: int, needed: int, actor: str, reason: str,

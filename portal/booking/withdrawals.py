@@ -13,7 +13,7 @@ from portal import db
 from portal.booking import notices
 from portal.booking.queue import same_list, waiting_position
 from portal.booking.rules import HOLDING_SEATS, BookingRefused
-from portal.booking.service import Target, _add_taken, _lock_seats, _set_status, promote_waiting_list
+from portal.booking.service import Target, _lock_seats, _set_status, promote_waiting_list
 from portal.i18n import N_
 from portal.links import Links
 from portal.mail import messages as mail
@@ -62,7 +62,6 @@ async def release(target: Target, choices: dict[int, str], actor: str, now: date
     for position, row in enumerate(to_list):  # ahead of everyone waiting, in their own order
         joined_at = earliest - timedelta(microseconds=len(to_list) - position)
         await Booking.update({Booking.joined_at: joined_at}).where(Booking.id == row["id"])
-    await _add_taken(target, -released)
     for row in chosen:
         kind = "back_to_waiting_list" if choices[row["id"]] == "waitlisted" else "place_withdrawn"
         await notify(row["id"], kind, note, now, links, target.meeting_id)
@@ -74,15 +73,11 @@ async def cancel_meeting_bookings(target: Target, actor: str, now: datetime, not
     list too, as there is nothing left to wait for) and its family told. Returns the bookings."""
     await _lock_seats(target)
     rows = await Booking.raw(
-        "SELECT id, status, seats FROM booking WHERE meeting = {} AND status IN ('pending', 'confirmed', 'waitlisted')"
+        "SELECT id, status, seats, activity, meeting FROM booking WHERE meeting = {}"
+        " AND status IN ('pending', 'confirmed', 'waitlisted', 'requested')"
         " ORDER BY joined_at, id", target.meeting_id)
-    released = 0
     for row in rows:
         await _set_status(row, "cancelled", actor, now, note)
-        if row["status"] in HOLDING_SEATS:
-            released += row["seats"]
-    if released:
-        await _add_taken(target, -released)
     for row in rows:
         await notify(row["id"], "meeting_cancelled", note, now, links, target.meeting_id)
     return [row["id"] for row in rows]

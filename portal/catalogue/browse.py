@@ -8,6 +8,8 @@ from datetime import date, datetime
 from typing import Mapping
 
 from portal import db
+from portal.booking import draw
+from portal.booking.draw import DrawState
 from portal.db import NotFound
 from portal.i18n import N_, ROME, gettext
 from portal.tables import Activity, Hub, Meeting
@@ -315,6 +317,30 @@ class ActivityPage:
     cancellation_hours: int
     hub: dict
     meetings: list[MeetingView]
+    draw: DrawState | None = None  # places given by a draw instead of first come
+
+
+@dataclass(frozen=True)
+class Opening:
+    """When an activity starts taking bookings (or requests for its draw), for the page that waits for it."""
+
+    slug: str
+    opens_at: datetime | None
+    is_open: bool
+    by_draw: bool
+    meeting: int | None = None  # a single activity's draw is for this date
+
+
+async def opening(slug: str, now: datetime) -> Opening:
+    row = await Activity.select(Activity.id, Activity.booking_opens_at).where(
+        (Activity.slug == slug) & (Activity.published == True)).first()  # noqa: E712
+    if row is None:
+        raise NotFound(slug)
+    state = await draw.of_activity(row["id"])
+    if state is not None and not state.drawn:
+        return Opening(slug, state.opens_at, state.opens_at <= now, True, state.meeting_id)
+    opens_at = db.instant(row["booking_opens_at"]) if row["booking_opens_at"] else None
+    return Opening(slug, opens_at, opens_at is None or opens_at <= now, False)
 
 
 async def activity_page(slug: str, now: datetime) -> ActivityPage:
@@ -334,6 +360,7 @@ async def activity_page(slug: str, now: datetime) -> ActivityPage:
         seat_unit=row["seat_unit"], both_parents_consent=row["both_parents_consent"],
         booking_opens_at=row["booking_opens_at"], booking_closes_hours=row["booking_closes_hours"],
         cancellation_hours=row["cancellation_hours"], hub=hub, meetings=meetings,
+        draw=await draw.of_activity(row["id"]),
     )
 
 

@@ -24,7 +24,8 @@ NEUTRAL_TITLE = N_("Appointment – Family Hub")
 DATE_FORMAT = "EEEE d MMMM y, HH:mm"
 SUBJECT_LENGTH = 200  # Outbox.subject
 
-BookingMailKind = Literal["confirmed", "waitlisted", "promoted", "pending", "cancelled", "declined", "reminder"]
+BookingMailKind = Literal["confirmed", "waitlisted", "promoted", "pending", "cancelled", "declined", "reminder",
+                          "requested", "not_drawn"]
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,10 @@ class BookingMail:
     starts_at: datetime | None
     place: str
     status: str  # pending | confirmed | waitlisted | declined | cancelled
-    waiting_position: int | None = None
+    waiting_position: int | str | None = None  # a mark, where the mail is rendered before the position is known
     neutral: bool = False  # a service of the separation area
     message: str = ""  # a few words from the staff (an approval or a decline), shown as written
+    draw_at: datetime | None = None  # a request for a draw: when the places are drawn
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,17 @@ _WORDING: dict[str, _Wording] = {
         N_("A reminder of your next meeting."),
         _CONFIRMED.next_steps,
     ),
+    "requested": _Wording(
+        N_("Request received: %(activity)s"),
+        N_("Your request has been received: the places are given by a public draw."),
+        N_("Every request sent while the requests are open counts the same, whenever it arrived. "
+           "We will write to you with the result of the draw."),
+    ),
+    "not_drawn": _Wording(
+        N_("Result of the draw: %(activity)s"),
+        N_("The draw did not give your request a place, and this activity has no waiting list."),
+        N_("For information or other activities that may suit your family, please call the hub."),
+    ),
 }
 # A pending booking (an approval activity) is never called confirmed, whatever the mail's kind.
 _PENDING_WORDING: dict[str, _Wording] = {
@@ -120,7 +133,7 @@ _PENDING_WORDING: dict[str, _Wording] = {
     ),
     "reminder": _Wording(_WORDING["reminder"].subject, _WORDING["reminder"].lead, _PENDING.next_steps),
 }
-_LINK_KINDS = {"confirmed", "waitlisted", "promoted", "pending", "reminder"}
+_LINK_KINDS = {"confirmed", "waitlisted", "promoted", "pending", "reminder", "requested"}
 
 
 @contextmanager
@@ -152,6 +165,9 @@ def booking_mail(kind: BookingMailKind, language: str, booking: BookingMail, can
         if kind == "waitlisted" and booking.waiting_position:
             lead = i18n.gettext("The activity is full: you are number %(position)s on the waiting list.",
                                 position=booking.waiting_position)
+        if kind == "requested" and booking.draw_at:
+            lead = i18n.gettext("Your request has been received: the places are drawn on %(when)s.",
+                                when=_when(booking.draw_at))
         return render(
             "booking", title, booking=booking, lead=lead, next_steps=i18n.gettext(wording.next_steps),
             when=_when(booking.starts_at), cancel_link=cancel_link if kind in _LINK_KINDS else None,
@@ -209,6 +225,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates are read once per process
     )
     env.install_gettext_callables(i18n.translate, i18n.translate_plural, newstyle=True)
     return env

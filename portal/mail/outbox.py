@@ -62,9 +62,13 @@ async def enqueue(to_address: str, message: MailMessage, now: datetime, domain: 
     """Queue a message in the caller's transaction: one insert, so mail never holds up its cause."""
     await Outbox.insert(Outbox(
         to_address=to_address, subject=message.subject[:200], text_body=message.text, html_body=message.html,
-        message_id=f"<{uuid4().hex}@{domain}>", status="pending", attempts=0, next_attempt_at=now,
+        message_id=new_message_id(domain), status="pending", attempts=0, next_attempt_at=now,
         claimed_until=None, last_error="", created_at=now, sent_at=None,
     ))
+
+
+def new_message_id(domain: str) -> str:
+    return f"<{uuid4().hex}@{domain}>"
 
 
 async def deliver_due(settings: Settings, now: datetime, batch: int = 20, mail_from: str | None = None) -> int:

@@ -12,11 +12,14 @@ import sys
 import time
 import urllib.request
 from contextlib import asynccontextmanager, contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from portal.mail import outbox
+from portal.settings import Settings
 from tests.mail_server import ReceivedMail, _Collector
 
 CHROMIUM = "/usr/bin/chromium"
@@ -68,7 +71,9 @@ def serve_portal(settings, mailbox, tmp_path_factory, port: int, extra_env: dict
     env = {
         **os.environ, "DATABASE_URL": settings.database_url, "SECRET_KEY": settings.secret_key,
         "PORTAL_VAR_DIR": str(tmp_path_factory.mktemp("server-var")), "BASE_URL": f"http://127.0.0.1:{port}",
-        "SMTP_URL": mailbox.url, **extra_env,
+        "SMTP_URL": mailbox.url,
+        "MAIL_WORKER": "0",  # mail is sent by mailed_code(): a server left running must not take later tests' mail
+        **extra_env,
     }
     portal = Path(sys.executable).parent / "portal"
     process = subprocess.Popen([str(portal), "serve", "--port", str(port)], env=env,
@@ -137,7 +142,10 @@ async def first_sign_in(page, mailbox, email: str, name: str, surname: str) -> N
 
 async def mailed_code(mailbox, email: str) -> str:
     """The sign-in code the portal mailed to `email`, read from the test SMTP server."""
+    sender = Settings(database_url="sqlite:///unused", secret_key="", base_url="http://127.0.0.1", var_dir=Path("."),
+                      smtp_url=mailbox.url)
     for _ in range(100):
+        await outbox.deliver_due(sender, datetime.now(timezone.utc))
         for message in reversed(mailbox.messages):
             if message["To"] == email:
                 found = re.search(r"\b(\d{6})\b", message.get_body(("plain",)).get_content())

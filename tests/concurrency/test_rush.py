@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from portal import db
-from portal.booking import service
+from portal.booking import claim, service
+from portal.booking.rules import Participant, decide
 from portal.links import Links
 from portal.tables import Booking, Meeting
 from tests import factories
@@ -58,23 +59,28 @@ async def assert_invariants(meeting: int, expected_total: int) -> None:
     assert len(rows) == expected_total
 
 
-async def test_control_a_naive_read_then_write_overbooks(rush, monkeypatch, migrated):
-    """Without the lock, with a pause between reading the free seats and writing, the race shows."""
-    if not db.is_postgres():
-        pytest.skip("SQLite serialises writers; the naive race is shown on PostgreSQL")
+async def test_control_a_naive_read_then_write_overbooks(rush, monkeypatch):
+    """With the conditional claim swapped for a read, a pause, then a write in its own transaction,
+    the race shows: the real claim's single write is what prevents it."""
     meeting, families = rush
-    original = service._lock_seats
+    target = await service.find_target("festa-affollata", meeting)
 
-    async def read_without_lock(target):
-        capacity, taken = await original(target)
+    async def read_pause_write(request: claim.Claim) -> claim.Claimed:
+        capacity, taken = await service._lock_seats(target)  # outside any transaction: no lock
         await asyncio.sleep(0.05)
-        return capacity, taken
+        status = decide(request.access, capacity - taken, request.seats, request.has_waiting_list)
+        async with db.write_transaction():
+            booking_id, _ = await service._insert_booking(request.family_id, target, status, request.seats,
+                                                          [Participant(m, "adult") for m in request.member_ids],
+                                                          request.now)
+        return claim.Claimed(booking_id, status, None)
 
-    monkeypatch.setattr(db, "lock_clause", lambda *args, **kwargs: "")
-    monkeypatch.setattr(service, "_lock_seats", read_without_lock)
+    monkeypatch.setattr(claim, "claim", read_pause_write)
     await book_all(meeting, families[:60])
     confirmed = await Booking.count().where((Booking.meeting == meeting) & (Booking.status == "confirmed"))
     assert confirmed > CAPACITY, "the control must see the overbooking it guards against"
+    await Booking.delete().where(Booking.meeting == meeting)  # the counters check after the test needs no overbooking
+    await Meeting.update({Meeting.seats_taken: 0, Meeting.waiting: 0}).where(Meeting.id == meeting)
 
 
 async def test_200_concurrent_bookers_never_overbook(rush):

@@ -180,3 +180,21 @@ async def test_waiting_family_is_promoted_and_told_by_mail(hub_services, smtp_se
         ("plain",)).get_content()]
     assert promoted and waiting.code in promoted[0].get_body(("plain",)).get_content()
     assert any(to == "prima@example.it" for to, _ in received)
+
+
+async def test_each_family_mail_carries_its_own_code_and_cancel_link(hub_services):
+    """New-booking mails are rendered once per meeting and filled in per booking: nothing may leak
+    from one family's mail into another's."""
+    target, _ = await single(hub_services, capacity=1)
+    results = []
+    for _ in range(3):
+        family, members = await factories.family()
+        results.append(await service.book(family, target, members, now(), LINKS))
+    mails = await Outbox.select(Outbox.text_body, Outbox.html_body).order_by(Outbox.id)
+    assert [r.status for r in results] == ["confirmed", "waitlisted", "waitlisted"]
+    for result, mail in zip(results, mails):
+        for body in (mail["text_body"], mail["html_body"]):
+            assert result.code in body and LINKS.cancel_booking(result.code) in body
+            assert all(other.code not in body for other in results if other is not result)
+            assert "BOOKINGCODEMARK" not in body and "[[position]]" not in body
+    assert "posizione 2 " in mails[2]["text_body"]  # the waiting-list mail says its own position
