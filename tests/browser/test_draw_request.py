@@ -41,7 +41,7 @@ async def test_a_family_requests_a_place_by_draw_and_sees_the_result(server, pho
 
     await phone.goto(server + "/attivita/festa-di-primavera")
     await phone.click("#apertura a.btn-primary")
-    await phone.locator("form[action$='/riepilogo'] label").first.click()
+    await phone.locator("form[action$='/riepilogo'] label").first.check()  # ticked already when she fits
     await phone.click("form[action$='/riepilogo'] button[type=submit]")
     await phone.wait_for_url("**/prenota/riepilogo**")
     assert "sorteggio pubblico" in await phone.content()

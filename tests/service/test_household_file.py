@@ -17,7 +17,7 @@ from portal.feeds.staff_feed import staff_feed
 from portal.form_fields import FormErrors
 from portal.households import file, key_workers, notes, partners, referrals, search
 from portal.households.timeline import timeline
-from portal.i18n import ROME
+from portal.i18n import ROME, set_language
 from portal.identity import staff_access
 from portal.identity.staff_access import Forbidden
 from portal.operations import enrolment, exports
@@ -147,6 +147,7 @@ async def test_household_file_every_opening_and_note_read_is_audited(world):
 
 
 async def test_household_file_timeline_holds_every_kind_of_record(world):
+    set_language("it")  # the labels below are read in Italian, whatever an earlier test chose
     family_id, code = await world.book(world.open_single, world.open_meeting, children=((2016, 5),))
     await world.book(world.open_single, world.open_meeting)  # the adult and the child took the two places: waiting
     await world.book(world.open_single, world.open_meeting)  # waiting, second
