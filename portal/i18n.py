@@ -1,7 +1,8 @@
-"""Languages: Italian by default, English complete.
+"""Languages: Italian by default, English, and the languages of the city's largest communities.
 
 Messages are written in English (the msgids) and translated by Babel catalogues under locale/;
-English needs no catalogue, every other language needs every message translated.
+English needs no catalogue, every other language needs every message translated. Plural forms follow
+each catalogue's header (Babel's plural rules: Arabic has six); dates and numbers follow the locale.
 """
 
 from __future__ import annotations
@@ -11,11 +12,25 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale, dates, negotiate_locale, numbers
+from babel import Locale, dates, numbers
 from babel.support import NullTranslations, Translations
 
-LANGUAGES = ("it", "en")
+LANGUAGES = ("it", "en", "uk", "ro", "zh_Hans", "ar")
 DEFAULT_LANGUAGE = "it"
+# Each language named in itself, for the switcher and the family's profile.
+LANGUAGE_NAMES = {"it": "Italiano", "en": "English", "uk": "Українська", "ro": "Română", "zh_Hans": "简体中文",
+                  "ar": "العربية"}
+RIGHT_TO_LEFT = frozenset({"ar"})
+# "Weekday day month, time" and the same with the year, as each language writes them.
+_DAY_TIME = {"uk": "EEEE, d MMMM, HH:mm", "ro": "EEEE, d MMMM, HH:mm", "zh_Hans": "M月d日EEEE HH:mm",
+             "ar": "EEEE، d MMMM، HH:mm"}
+_DAY_YEAR_TIME = {"uk": "EEEE, d MMMM y, HH:mm", "ro": "EEEE, d MMMM y, HH:mm", "zh_Hans": "y年M月d日EEEE HH:mm",
+                  "ar": "EEEE، d MMMM y، HH:mm"}
+_DAY = {"uk": "EEEE, d MMMM", "ro": "EEEE, d MMMM", "zh_Hans": "M月d日EEEE", "ar": "EEEE، d MMMM"}
+DAY = "EEEE d MMMM"
+DAY_TIME = "EEEE d MMMM, HH:mm"
+DAY_YEAR_TIME = "EEEE d MMMM y, HH:mm"
+_PATTERNS = {DAY: _DAY, DAY_TIME: _DAY_TIME, DAY_YEAR_TIME: _DAY_YEAR_TIME}
 ROME = ZoneInfo("Europe/Rome")
 LOCALE_DIR = Path(__file__).parent / "locale"
 
@@ -67,12 +82,44 @@ def choose_language(query: str | None, cookie: str | None, accept_language: str 
     for candidate in (query, cookie):
         if candidate in LANGUAGES:
             return candidate
-    if accept_language:
-        preferred = [part.split(";")[0].strip().replace("-", "_") for part in accept_language.split(",")]
-        found = negotiate_locale(preferred, list(LANGUAGES))
+    for tag in _preferred_tags(accept_language or ""):
+        found = supported_language(tag)
         if found:
-            return found.split("_")[0]
+            return found
     return DEFAULT_LANGUAGE
+
+
+def _preferred_tags(accept_language: str) -> list[str]:
+    """The tags of an Accept-Language header, most wanted first (q=0 means "not this one")."""
+    weighted = []
+    for position, part in enumerate(accept_language.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if tag and quality > 0:
+            weighted.append((-quality, position, tag.strip()))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def supported_language(tag: str) -> str | None:
+    """A browser's language tag as one of ours: zh, zh-CN, zh-SG and zh-Hans read simplified Chinese."""
+    parts = tag.replace("_", "-").lower().split("-")
+    if parts[0] == "zh":
+        return None if {"hant", "tw", "hk", "mo"} & set(parts[1:]) else "zh_Hans"
+    return parts[0] if parts[0] in LANGUAGES else None
+
+
+def html_language(language: str) -> str:
+    """The BCP 47 tag for lang= and Content-Language: zh_Hans is written zh-Hans."""
+    return language.replace("_", "-")
+
+
+def text_direction(language: str) -> str:
+    return "rtl" if language in RIGHT_TO_LEFT else "ltr"
 
 
 def local(moment: datetime) -> datetime:
@@ -89,8 +136,11 @@ def format_time(value: datetime) -> str:
     return dates.format_time(local(value), format="HH:mm", locale=_language.get())
 
 
-def format_datetime(value: datetime, format: str = "EEEE d MMMM, HH:mm") -> str:
-    return dates.format_datetime(local(value), format=format, locale=_language.get())
+def format_datetime(value: datetime, format: str = DAY_TIME) -> str:
+    """A moment in Rome's time; the usual patterns (DAY, DAY_TIME, DAY_YEAR_TIME) as each language writes them."""
+    language = _language.get()
+    pattern = _PATTERNS.get(format, {}).get(language, format)
+    return dates.format_datetime(local(value), format=pattern, locale=language)
 
 
 def weekday_name(iso_weekday: int) -> str:

@@ -103,7 +103,7 @@ class Family(Table):
     surname = Varchar(length=100)
     phone = Varchar(length=30)
     district = Varchar(length=120)
-    language = Varchar(length=5, default="it")
+    language = Varchar(length=10, default="it")
     privacy_acknowledged_at = Timestamptz(null=True, default=None)
     session_epoch = Integer(default=0)  # raised by "sign out everywhere": older sessions stop working
     created_at = Timestamptz()
@@ -324,7 +324,7 @@ class Need(Table):
     weekdays = Varchar(length=20)
     time_bands = Varchar(length=40)
     district = Varchar(length=120)
-    language = Varchar(length=5)
+    language = Varchar(length=10)
     access_request = ForeignKey(references=AccessRequest, null=True, default=None, on_delete=OnDelete.set_null)
     family = ForeignKey(references=Family, null=True, default=None, on_delete=OnDelete.set_null, index=True)
     contact_name = Varchar(length=100)  # by hand: a family the hub knows
