@@ -1,0 +1,84 @@
+"""Arabic reads right to left: the document says so, the layout is mirrored, codes stay left to right,
+and axe finds no serious or critical problem. Screenshots are kept in the test's directory to be looked at."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from tests import factories
+from tests.browser.conftest import CHROMIUM_FLAGS
+
+pytestmark = [pytest.mark.anyio, pytest.mark.browser]
+
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desk": {"width": 1280, "height": 800}}
+PAGES = {"home": "/", "activity": "/attivita/incontro-rtl", "hub": "/poli/vomero", "sign-in": "/accedi"}
+
+
+@pytest.fixture
+async def catalogue(empty_db):
+    services = await factories.taxonomy()
+    hub = await factories.hub("vomero", "Polo Vomero")
+    activity = await factories.activity(services["gruppi-genitori"], hub, "Incontro per genitori",
+                                        slug="incontro-rtl")
+    await factories.meeting(activity, datetime.now(timezone.utc) + timedelta(days=2))
+
+
+async def axe_problems(page) -> list[str]:
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run `npm ci`")
+    await page.add_script_tag(path=str(AXE))
+    violations = await page.evaluate("async () => (await axe.run(document)).violations"
+                                     ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.html)}))")
+    return [f"{v['id']} ({v['impact']}): {v['nodes'][:3]}" for v in violations if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+async def test_arabic_pages_are_mirrored_and_accessible(server, chromium_path, catalogue, viewport, tmp_path):
+    from playwright.async_api import async_playwright
+
+    size = VIEWPORTS[viewport]
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
+        context = await browser.new_context(viewport=size, locale="ar", bypass_csp=True)  # axe is injected
+        page = await context.new_page()
+        problems = {}
+        for name, path in PAGES.items():
+            await page.goto(server + path)
+            assert await page.get_attribute("html", "dir") == "rtl"
+            assert await page.get_attribute("html", "lang") == "ar"
+            await page.screenshot(path=str(tmp_path / f"ar-{name}-{viewport}.png"), full_page=True)
+            brand = await page.locator(".it-brand-title").bounding_box()
+            assert brand["x"] + brand["width"] > size["width"] / 2, "the brand starts on the right"
+            switcher = await page.locator(".language-menu summary").bounding_box()
+            assert switcher["x"] < size["width"] / 2, "the language menu sits at the left end of the bar"
+            problems[name] = await axe_problems(page)
+        await page.goto(server + "/poli/vomero")
+        phone_link = page.locator("a[href^='tel:']")
+        assert await phone_link.evaluate("e => getComputedStyle(e).direction") == "ltr"
+        await page.goto(server + "/accedi")
+        assert await page.locator("#sign-in-email").evaluate("e => getComputedStyle(e).direction") == "ltr"
+        await browser.close()
+    print(f"screenshots in {tmp_path}")
+    assert not any(problems.values()), problems
+
+
+async def test_switcher_names_each_language_in_itself(server, chromium_path, catalogue):
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
+        page = await (await browser.new_context(viewport=VIEWPORTS["phone"], locale="it-IT")).new_page()
+        await page.goto(server + "/")
+        await page.locator(".language-menu summary").click()
+        names = await page.locator(".language-switch li").all_inner_texts()
+        assert names == ["Italiano", "English", "Українська", "Română", "简体中文", "العربية"]
+        await page.locator(".language-switch a[hreflang=ar]").click()
+        await page.wait_for_url("**lang=ar")
+        assert await page.get_attribute("html", "dir") == "rtl"
+        await page.goto(server + "/")  # the choice is remembered
+        assert await page.get_attribute("html", "lang") == "ar"
+        await browser.close()
