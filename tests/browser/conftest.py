@@ -11,7 +11,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,11 +59,17 @@ def mailbox():
 @pytest.fixture(scope="session")
 def server(migrated, chromium_path, mailbox, tmp_path_factory) -> str:
     """`portal serve` on a free port, on the test database, sending mail to the test SMTP server."""
+    with serve_portal(migrated, tmp_path_factory.mktemp("server-var"), SMTP_URL=mailbox.url) as url:
+        yield url
+
+
+@contextmanager
+def serve_portal(migrated, var_dir: Path, **environment: str) -> Iterator[str]:
+    """`portal serve` on a free port and the test database, until the block ends; yields its URL."""
     port = _free_port()
     env = {
         **os.environ, "DATABASE_URL": migrated.database_url, "SECRET_KEY": migrated.secret_key,
-        "PORTAL_VAR_DIR": str(tmp_path_factory.mktemp("server-var")), "BASE_URL": f"http://127.0.0.1:{port}",
-        "SMTP_URL": mailbox.url,
+        "PORTAL_VAR_DIR": str(var_dir), "BASE_URL": f"http://127.0.0.1:{port}", **environment,
     }
     portal = Path(sys.executable).parent / "portal"
     process = subprocess.Popen([str(portal), "serve", "--port", str(port)], env=env,
@@ -78,9 +85,11 @@ def server(migrated, chromium_path, mailbox, tmp_path_factory) -> str:
                 process.kill()
                 pytest.fail(f"the server did not start: {process.stderr.read().decode()[-2000:]}")
             time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @asynccontextmanager
