@@ -143,6 +143,11 @@ def format_datetime(value: datetime, format: str = DAY_TIME) -> str:
     return dates.format_datetime(local(value), format=pattern, locale=language)
 
 
+def format_short_day(value: date) -> str:
+    """A short weekday, day and month ("lun 7 dic", "Mon 7 Dec", "12月7日周一"), for day pickers."""
+    return dates.format_skeleton("MMMEd", value, locale=_language.get())
+
+
 def weekday_name(iso_weekday: int) -> str:
     return Locale.parse(_language.get()).days["format"]["wide"][iso_weekday - 1]
 

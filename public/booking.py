@@ -13,6 +13,7 @@ from litestar.response import Redirect
 from portal.booking import access_requests, listing, service
 from portal.booking.rules import BookingRefused
 from portal.catalogue import browse as catalogue
+from portal.catalogue import slots
 from portal.db import NotFound
 from portal.i18n import gettext
 from portal.identity.sessions import provide_family_id
@@ -72,7 +73,10 @@ async def choose(request: Request, slug: FromPath[str], incontro: FromQuery[str 
         return Redirect(f"/attivita/{slug}/richiesta", status_code=303)
     meeting = _meeting_id(incontro)
     if page.card.format == "single" and meeting is None:
-        return _page(request, "choose.html", page=page, step=1)
+        picker = None
+        if slots.is_appointment(page.card):
+            picker = await slots.slot_picker(slug, slots.parse_day(request.query_params.get("giorno")), _now())
+        return _page(request, "choose.html", page=page, step=1, slots=picker)
     try:
         target = await _target(slug, meeting)
         target.window.check(_now())

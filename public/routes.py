@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 
 from portal.catalogue import browse as catalogue
+from portal.catalogue import slots
 from portal.catalogue.taxonomy import AREA_BY_SLUG, SERVICES
 from portal.web import known_slug, render
 
@@ -73,7 +74,31 @@ async def activity(request: Request, slug: FromPath[str]) -> Response:
             raise NotFoundException() from None
         base_url = request.app.state.settings.base_url
         return render(request, "public/activity.html", page=page, now=datetime.now(timezone.utc),
-                      json_ld=catalogue.json_ld(page, base_url))
+                      json_ld=catalogue.json_ld(page, base_url), slots=await _slots(request, page, slug))
+
+    return await request.app.state.page_cache.response(request, produce)
+
+
+async def _slots(request: Request, page: catalogue.ActivityPage, slug: str) -> slots.SlotPicker | None:
+    """An appointment's day picker, on the day asked for by ?giorno= (None for other activities)."""
+    if not slots.is_appointment(page.card):
+        return None
+    wanted = slots.parse_day(request.query_params.get("giorno"))
+    return await slots.slot_picker(slug, wanted, datetime.now(timezone.utc))
+
+
+@get("/attivita/{slug:str}/orari")
+async def appointment_slots(request: Request, slug: FromPath[str]) -> Response:
+    """The day picker alone, for htmx; without JavaScript the day links reload the whole page."""
+    known_slug(slug)
+
+    async def produce() -> Response:
+        try:
+            picker = await slots.slot_picker(slug, slots.parse_day(request.query_params.get("giorno")),
+                                             datetime.now(timezone.utc))
+        except catalogue.NotFound:
+            raise NotFoundException() from None
+        return render(request, "public/_slot_picker.html", picker=picker, slug=slug)
 
     return await request.app.state.page_cache.response(request, produce)
 
@@ -88,4 +113,5 @@ async def accessibility(request: Request) -> Response:
     return render(request, "public/content.html", page="accessibility")
 
 
-public_router = Router(path="/", route_handlers=[home, area, hub, activity, privacy, accessibility])
+public_router = Router(path="/", route_handlers=[home, area, hub, activity, appointment_slots, privacy,
+                                                  accessibility])
