@@ -24,6 +24,7 @@ from portal.links import Links
 from portal.public.account import account_router
 from portal.public.api import api_router
 from portal.public.booking import booking_router
+from portal.public.flyers import flyers_router
 from portal.public.routes import public_router
 from portal.public.solidarity import solidarity_router
 from portal.settings import Settings, load_settings
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             public_router,
             booking_router,
+            flyers_router,
             calendar_router,
             account_router,
             solidarity_router,
