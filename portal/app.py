@@ -36,6 +36,7 @@ from portal.staff.meetings import meetings_router as staff_meetings_router
 from portal.staff.operations import operations_router as staff_operations_router
 from portal.staff.people import people_router as staff_people_router
 from portal.staff.solidarity import solidarity_router as staff_solidarity_router
+from portal.staff.translations import translations_router as staff_translations_router
 from portal.web import (
     STATIC_DIR,
     PageCache,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             staff_meetings_router,
             staff_audit_router,
             staff_solidarity_router,
+            staff_translations_router,
             healthz,
             api_router,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),

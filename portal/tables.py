@@ -351,8 +351,21 @@ class Match(Table):
     ended_at = Timestamptz(null=True, default=None)
 
 
+class ActivityTranslation(Table):
+    """An activity's title, summary and description in a language other than Italian, written by staff.
+    One per activity and language (a unique index in the migration); an empty field falls back to Italian."""
+
+    activity = ForeignKey(references=Activity, null=False, on_delete=OnDelete.cascade, index=True)
+    language = Varchar(length=10)
+    title = Varchar(length=200)
+    summary = Varchar(length=400)
+    description = Text()
+    updated_at = Timestamptz()
+
+
 TABLES = [
     Area, Service, Hub, Activity, Meeting, Revision, Family, Member, SignInCode, Throttle, WebSession,
     Booking, BookingParticipant, BookingEvent, AccessRequest, Outbox, Reminder, StaffUser, StaffHub,
     StaffActivity, Attendance, AuditEntry, FeedToken, HelpKind, SolidarityOffer, OfferHelpKind, Need, Match,
+    ActivityTranslation,
 ]

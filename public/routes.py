@@ -11,7 +11,7 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 
 from portal.catalogue import browse as catalogue
-from portal.catalogue import slots
+from portal.catalogue import slots, texts
 from portal.catalogue.taxonomy import AREA_BY_SLUG, SERVICES
 from portal.web import known_slug, render
 
@@ -74,7 +74,8 @@ async def activity(request: Request, slug: FromPath[str]) -> Response:
             raise NotFoundException() from None
         base_url = request.app.state.settings.base_url
         return render(request, "public/activity.html", page=page, now=datetime.now(timezone.utc),
-                      json_ld=catalogue.json_ld(page, base_url), slots=await _slots(request, page, slug))
+                      json_ld=catalogue.json_ld(page, base_url), slots=await _slots(request, page, slug),
+                      texts=await texts.activity_texts(slug, page.card.title, page.card.summary, page.description))
 
     return await request.app.state.page_cache.response(request, produce)
 

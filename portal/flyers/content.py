@@ -7,6 +7,7 @@ from datetime import datetime
 
 from portal import db, i18n
 from portal.catalogue import browse as catalogue
+from portal.catalogue.texts import Text, activity_texts
 from portal.feeds.selection import qr_data_uri
 from portal.i18n import N_
 from portal.tables import Meeting
@@ -33,8 +34,8 @@ class FlyerMeeting:
 class Flyer:
     kind: str  # hub | activity
     slug: str
-    title: str
-    summary: str
+    title: Text
+    summary: Text
     hub: dict
     meetings: list[FlyerMeeting]
     how_to_book: str
@@ -59,11 +60,12 @@ def _in_language(url: str) -> str:
 async def activity_flyer(slug: str, base_url: str, now: datetime) -> Flyer:
     page = await catalogue.activity_page(slug, now)
     card = page.card
+    texts = await activity_texts(slug, card.title, card.summary, page.description)
     meetings = [] if card.access == "referral" else [
         FlyerMeeting(card.title, meeting.starts_at, meeting.ends_at, meeting.place)
         for meeting in page.meetings[:MEETINGS_SHOWN]]
     return Flyer(
-        kind="activity", slug=slug, title=card.title, summary=card.summary, hub=page.hub, meetings=meetings,
+        kind="activity", slug=slug, title=texts.title, summary=texts.summary, hub=page.hub, meetings=meetings,
         how_to_book=HOW_TO_BOOK[card.access], page_url=_in_language(f"{base_url}/attivita/{slug}"),
         calendar_url=_in_language(f"{base_url}/calendari/attivita/{slug}.ics"),
     )
@@ -83,7 +85,8 @@ async def hub_flyer(slug: str, base_url: str, now: datetime) -> Flyer:
     meetings = [FlyerMeeting(row["title"], db.instant(row["starts_at"]), db.instant(row["ends_at"]), row["place"])
                 for row in rows]
     return Flyer(
-        kind="hub", slug=slug, title=hub["name"], summary=hub["description"], hub=hub, meetings=meetings,
+        kind="hub", slug=slug, title=Text(hub["name"], i18n.DEFAULT_LANGUAGE),
+        summary=Text(hub["description"], i18n.DEFAULT_LANGUAGE), hub=hub, meetings=meetings,
         how_to_book=HOW_TO_BOOK["hub"], page_url=_in_language(f"{base_url}/poli/{slug}"),
         calendar_url=_in_language(f"{base_url}/calendari/poli/{slug}.ics"),
     )
