@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
+from jinja2 import TemplateNotFound
 from litestar import Request, Response, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -13,6 +14,7 @@ from litestar.plugins.htmx import HTMXRequest
 from portal.catalogue import browse as catalogue
 from portal.catalogue import slots, texts
 from portal.catalogue.taxonomy import AREA_BY_SLUG, SERVICES
+from portal.i18n import current_language
 from portal.web import known_slug, render
 
 
@@ -104,14 +106,24 @@ async def appointment_slots(request: Request, slug: FromPath[str]) -> Response:
     return await request.app.state.page_cache.response(request, produce)
 
 
+def _content(request: Request, page: str) -> Response:
+    """The Comune's text in the reader's language, else in English (the texts exist in it and en)."""
+    language = current_language()
+    try:
+        request.app.state.templates.get_template(f"content/{page}.{language}.html")
+    except TemplateNotFound:
+        language = "en"
+    return render(request, "public/content.html", page=page, content_language=language)
+
+
 @get("/privacy")
 async def privacy(request: Request) -> Response:
-    return render(request, "public/content.html", page="privacy")
+    return _content(request, "privacy")
 
 
 @get("/accessibilita")
 async def accessibility(request: Request) -> Response:
-    return render(request, "public/content.html", page="accessibility")
+    return _content(request, "accessibility")
 
 
 public_router = Router(path="/", route_handlers=[home, area, hub, activity, appointment_slots, privacy,

@@ -125,3 +125,13 @@ async def test_staff_of_another_hub_cannot_translate(client, appointments):
     response = await client.post(f"/staff/attivita/{activity}/traduzioni/uk", data={
         "_csrf_token": client.cookies["csrftoken"], "title": "Заголовок"})
     assert response.status_code == 404 and not await ActivityTranslation.count()
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+async def test_privacy_notice_in_every_language_or_in_english(client, migrated, language):
+    page = await client.get(f"/privacy?lang={language}")
+    assert page.status_code == 200
+    shown = language if language in ("it", "en") else "en"
+    assert f'<div lang="{shown}"' in page.text
+    note = in_language(language, "This text is not available in your language yet: here it is in English.")
+    assert (note in page.text) == (language not in ("it", "en"))
