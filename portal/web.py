@@ -67,8 +67,8 @@ def template_environment(settings: Settings) -> Environment:
         role_label=staff_access.role_label,
     )
     env.filters.update(
-        date=i18n.format_date, short_day=i18n.format_short_day, time=i18n.format_time, datetime=i18n.format_datetime, age_range=age_range,
-        replace_lang=replace_lang, urlencode_items=urlencode,
+        date=i18n.format_date, short_day=i18n.format_short_day, time=i18n.format_time,
+        datetime=i18n.format_datetime, age_range=age_range, replace_lang=replace_lang, urlencode_items=urlencode,
     )
     return env
 

@@ -38,7 +38,8 @@ async def axe_problems(page) -> list[str]:
     await page.add_script_tag(path=str(AXE))
     violations = await page.evaluate("async () => (await axe.run(document)).violations"
                                      ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.html)}))")
-    return [f"{v['id']} ({v['impact']}): {v['nodes'][:3]}" for v in violations if v["impact"] in ("serious", "critical")]
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    return [f"{v['id']} ({v['impact']}): {v['nodes'][:3]}" for v in serious]
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)

@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
 
 from portal import i18n
 from portal.web import age_range
