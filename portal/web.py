@@ -62,7 +62,7 @@ def template_environment(settings: Settings) -> Environment:
     env.globals.update(
         asset=asset_url, taxonomy=taxonomy, area_name=taxonomy.area_name,
         service_name=taxonomy.service_name, weekday_name=i18n.weekday_name,
-        current_language=i18n.current_language, languages=i18n.LANGUAGES, settings=settings,
+        current_language=i18n.current_language, site_languages=i18n.LANGUAGES, settings=settings,
         language_names=i18n.LANGUAGE_NAMES, html_language=i18n.html_language, text_direction=i18n.text_direction,
         role_label=staff_access.role_label,
     )
