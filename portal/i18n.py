@@ -7,6 +7,7 @@ each catalogue's header (Babel's plural rules: Arabic has six); dates and number
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import Path
@@ -21,16 +22,11 @@ DEFAULT_LANGUAGE = "it"
 LANGUAGE_NAMES = {"it": "Italiano", "en": "English", "uk": "Українська", "ro": "Română", "zh_Hans": "简体中文",
                   "ar": "العربية"}
 RIGHT_TO_LEFT = frozenset({"ar"})
-# "Weekday day month, time" and the same with the year, as each language writes them.
-_DAY_TIME = {"uk": "EEEE, d MMMM, HH:mm", "ro": "EEEE, d MMMM, HH:mm", "zh_Hans": "M月d日EEEE HH:mm",
-             "ar": "EEEE، d MMMM، HH:mm"}
-_DAY_YEAR_TIME = {"uk": "EEEE, d MMMM y, HH:mm", "ro": "EEEE, d MMMM y, HH:mm", "zh_Hans": "y年M月d日EEEE HH:mm",
-                  "ar": "EEEE، d MMMM y، HH:mm"}
-_DAY = {"uk": "EEEE, d MMMM", "ro": "EEEE, d MMMM", "zh_Hans": "M月d日EEEE", "ar": "EEEE، d MMMM"}
 DAY = "EEEE d MMMM"
 DAY_TIME = "EEEE d MMMM, HH:mm"
 DAY_YEAR_TIME = "EEEE d MMMM y, HH:mm"
-_PATTERNS = {DAY: _DAY, DAY_TIME: _DAY_TIME, DAY_YEAR_TIME: _DAY_YEAR_TIME}
+# The portal's written-out patterns ("EEEE d MMMM y, HH:mm", "d MMM y, HH:mm"), which follow Italian order.
+_WRITTEN_OUT = re.compile(r"(?:(?P<weekday>E{3,4}) )?d (?P<month>M{3,4})(?P<year> y)?(?:, (?P<time>HH:mm(?::ss)?))?")
 ROME = ZoneInfo("Europe/Rome")
 LOCALE_DIR = Path(__file__).parent / "locale"
 
@@ -129,7 +125,8 @@ def local(moment: datetime) -> datetime:
 def format_date(value: date | datetime, format: str = "full") -> str:
     if isinstance(value, datetime):
         value = local(value).date()
-    return dates.format_date(value, format=format, locale=_language.get())
+    language = _language.get()
+    return dates.format_date(value, format=localized_pattern(format, language), locale=language)
 
 
 def format_time(value: datetime) -> str:
@@ -137,10 +134,25 @@ def format_time(value: datetime) -> str:
 
 
 def format_datetime(value: datetime, format: str = DAY_TIME) -> str:
-    """A moment in Rome's time; the usual patterns (DAY, DAY_TIME, DAY_YEAR_TIME) as each language writes them."""
+    """A moment in Rome's time, the written-out patterns in the order of the language."""
     language = _language.get()
-    pattern = _PATTERNS.get(format, {}).get(language, format)
-    return dates.format_datetime(local(value), format=pattern, locale=language)
+    return dates.format_datetime(local(value), format=localized_pattern(format, language), locale=language)
+
+
+def localized_pattern(pattern: str, language: str) -> str:
+    """A written-out pattern in the order and punctuation of `language`: "EEEE d MMMM, HH:mm" reads
+    "понеділок, 7 грудня, 14:30", "12月7日星期一 14:30", "الاثنين، 7 ديسمبر، 14:30". Numeric and
+    named patterns ("d/M", "short") are left to Babel as they are."""
+    found = _WRITTEN_OUT.fullmatch(pattern)
+    if not found or language not in ("uk", "ro", "zh_Hans", "ar"):
+        return pattern
+    weekday, month, year, clock = found["weekday"], found["month"], found["year"], found["time"]
+    if language == "zh_Hans":
+        day = ("y年" if year else "") + "M月d日" + (weekday or "")
+        return day + (f" {clock}" if clock else "")
+    comma = "، " if language == "ar" else ", "
+    day = (f"{weekday}{comma}" if weekday else "") + f"d {month}" + (" y" if year else "")
+    return day + (f"{comma}{clock}" if clock else "")
 
 
 def format_short_day(value: date) -> str:

@@ -107,3 +107,21 @@ def test_age_ranges_read_naturally():
     assert age_range(36, None) == "from 3 years"
     i18n.set_language("it")
     assert age_range(72, 143) == "6–11 anni"
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("it", ("7 dic 2026, 14:30:00", "lun 7 dic 2026, 14:30", "7 dicembre 2026")),
+    ("uk", ("7 груд. 2026, 14:30:00", "пн, 7 груд. 2026, 14:30", "7 грудня 2026")),
+    ("zh_Hans", ("2026年12月7日 14:30:00", "2026年12月7日周一 14:30", "2026年12月7日")),
+    ("ar", ("7 ديسمبر 2026، 14:30:00", "الاثنين، 7 ديسمبر 2026، 14:30", "7 ديسمبر 2026")),
+])
+def test_written_out_patterns_follow_the_language_and_numeric_ones_stay(language, expected):
+    moment = datetime(2026, 12, 7, 13, 30, tzinfo=timezone.utc)
+    i18n.set_language(language)
+    try:
+        shown = (i18n.format_datetime(moment, "d MMM y, HH:mm:ss"), i18n.format_datetime(moment, "EEE d MMM y, HH:mm"),
+                 i18n.format_date(moment, "d MMMM y"))
+        assert shown == expected
+        assert i18n.format_date(moment, "yyyy-MM-dd") == "2026-12-07"
+    finally:
+        i18n.set_language("it")
