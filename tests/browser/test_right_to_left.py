@@ -57,6 +57,7 @@ async def test_arabic_pages_are_mirrored_and_accessible(server, chromium_path, c
             assert await page.get_attribute("html", "dir") == "rtl"
             assert await page.get_attribute("html", "lang") == "ar"
             await page.screenshot(path=str(tmp_path / f"ar-{name}-{viewport}.png"), full_page=True)
+            assert await page.evaluate("document.documentElement.scrollWidth") <= size["width"], "no sideways scroll"
             heading = await page.locator("h1").first.bounding_box()
             assert heading["x"] + heading["width"] > size["width"] * 0.6, "the heading starts on the right"
             if name != "flyer":
@@ -92,4 +93,40 @@ async def test_switcher_names_each_language_in_itself(server, chromium_path, cat
         assert await page.get_attribute("html", "dir") == "rtl"
         await page.goto(server + "/")  # the choice is remembered
         assert await page.get_attribute("html", "lang") == "ar"
+        await browser.close()
+
+
+async def test_arabic_family_books_an_appointment_through_the_mirrored_steps(server, chromium_path, mailbox,
+                                                                             catalogue, tmp_path):
+    from playwright.async_api import async_playwright
+
+    from tests.browser.conftest import first_sign_in
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
+        context = await browser.new_context(viewport=VIEWPORTS["phone"], locale="ar", bypass_csp=True)
+        page = await context.new_page()
+        await page.goto(server + "/attivita/colloquio-rtl/prenota")
+        await first_sign_in(page, mailbox, "amal@example.org", "Amal", "Haddad")
+        await page.wait_for_url("**/attivita/colloquio-rtl/prenota**")
+        await page.locator(".slot-times a").first.click()
+        await page.wait_for_url("**/prenota?incontro=*")
+        steps = page.locator(".steppers-header li")
+        first, second = await steps.nth(0).bounding_box(), await steps.nth(1).bounding_box()
+        assert second["x"] + second["width"] <= first["x"] + 1, "step 2 follows step 1 to its left"
+        await page.screenshot(path=str(tmp_path / "ar-booking-participants-phone.png"), full_page=True)
+        assert await page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"]
+        assert await axe_problems(page) == []
+
+        await page.locator("label", has_text="Amal").click()
+        await page.click("form[action$='/riepilogo'] button[type=submit]")
+        await page.wait_for_url("**/prenota/riepilogo**")
+        await page.click("form[action='/attivita/colloquio-rtl/prenota'] button[type=submit]")
+        await page.wait_for_url("**/famiglia/prenotazioni/*")
+        code = page.url.rsplit("/", 1)[1]
+        shown = page.locator("bdi", has_text=code)
+        assert await shown.evaluate("e => getComputedStyle(e).direction") == "ltr"
+        await page.screenshot(path=str(tmp_path / "ar-booking-done-phone.png"), full_page=True)
+        assert await page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"]
+        assert await axe_problems(page) == []
         await browser.close()
