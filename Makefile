@@ -36,10 +36,9 @@ translations: $(LOCALES:.po=.mo)
 
 extract-messages: $(BIN)/portal
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -o portal/locale/messages.pot --no-location --sort-output .
-	for lang in it; do \
-	  if [ -f portal/locale/$$lang/LC_MESSAGES/messages.po ]; then \
-	    $(BIN)/pybabel update -i portal/locale/messages.pot -d portal/locale -l $$lang --no-fuzzy-matching --ignore-obsolete; \
-	  else $(BIN)/pybabel init -i portal/locale/messages.pot -d portal/locale -l $$lang; fi; \
+	for dir in portal/locale/*/LC_MESSAGES; do \
+	  lang=$$(basename $$(dirname $$dir)); \
+	  $(BIN)/pybabel update -i portal/locale/messages.pot -d portal/locale -l $$lang --no-fuzzy-matching --ignore-obsolete; \
 	done
 
 run: install

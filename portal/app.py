@@ -11,6 +11,8 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
@@ -23,7 +25,9 @@ from portal.maintenance import worker as background
 from portal.observability.probes import probe_handlers
 from portal.observability.requests import observe_requests
 from portal.public.account import account_router
+from portal.public.api import api_router
 from portal.public.booking import booking_router
+from portal.public.flyers import flyers_router
 from portal.public.oidc import oidc_router
 from portal.public.routes import public_router
 from portal.public.solidarity import solidarity_router
@@ -39,6 +43,7 @@ from portal.staff.partners import partners_router as staff_partners_router
 from portal.staff.people import people_router as staff_people_router
 from portal.staff.second_factor import second_factor_router as staff_second_factor_router
 from portal.staff.solidarity import solidarity_router as staff_solidarity_router
+from portal.staff.translations import translations_router as staff_translations_router
 from portal.web import (
     STATIC_DIR,
     PageCache,
@@ -82,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             public_router,
             booking_router,
+            flyers_router,
             calendar_router,
             account_router,
             oidc_router,
@@ -97,7 +103,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             staff_audit_router,
             staff_solidarity_router,
             staff_partners_router,
+            staff_translations_router,
             *probe_handlers,
+            api_router,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         plugins=[HTMXPlugin()],
@@ -109,7 +117,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[add_response_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_secure=settings.secure_cookies, cookie_samesite="lax",
-            header_name="x-csrftoken",
+            header_name="x-csrftoken", exclude=["/api/"],  # the open-data API only reads
+        ),
+        include_in_schema=False,  # the schema documents the open-data API (its router opts in), not the site
+        openapi_config=OpenAPIConfig(
+            title="Poli per le Famiglie – open data", version="1.0.0", path="/api",
+            description="The public catalogue of the family hubs: hubs, areas, services, activities and "
+                        "upcoming public meetings with free places. No personal data.",
+            render_plugins=[JsonRenderPlugin()],
         ),
         compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),
         exception_handlers={HTTPException: error_page, AccountRedirect: account_redirect, 500: error_page},

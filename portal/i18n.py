@@ -1,21 +1,32 @@
-"""Languages: Italian by default, English complete.
+"""Languages: Italian by default, English, and the languages of the city's largest communities.
 
 Messages are written in English (the msgids) and translated by Babel catalogues under locale/;
-English needs no catalogue, every other language needs every message translated.
+English needs no catalogue, every other language needs every message translated. Plural forms follow
+each catalogue's header (Babel's plural rules: Arabic has six); dates and numbers follow the locale.
 """
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale, dates, negotiate_locale, numbers
+from babel import Locale, dates, numbers
 from babel.support import NullTranslations, Translations
 
-LANGUAGES = ("it", "en")
+LANGUAGES = ("it", "en", "uk", "ro", "zh_Hans", "ar")
 DEFAULT_LANGUAGE = "it"
+# Each language named in itself, for the switcher and the family's profile.
+LANGUAGE_NAMES = {"it": "Italiano", "en": "English", "uk": "Українська", "ro": "Română", "zh_Hans": "简体中文",
+                  "ar": "العربية"}
+RIGHT_TO_LEFT = frozenset({"ar"})
+DAY = "EEEE d MMMM"
+DAY_TIME = "EEEE d MMMM, HH:mm"
+DAY_YEAR_TIME = "EEEE d MMMM y, HH:mm"
+# The portal's written-out patterns ("EEEE d MMMM y, HH:mm", "d MMM y, HH:mm"), which follow Italian order.
+_WRITTEN_OUT = re.compile(r"(?:(?P<weekday>E{3,4}) )?d (?P<month>M{3,4})(?P<year> y)?(?:, (?P<time>HH:mm(?::ss)?))?")
 ROME = ZoneInfo("Europe/Rome")
 LOCALE_DIR = Path(__file__).parent / "locale"
 
@@ -67,12 +78,44 @@ def choose_language(query: str | None, cookie: str | None, accept_language: str 
     for candidate in (query, cookie):
         if candidate in LANGUAGES:
             return candidate
-    if accept_language:
-        preferred = [part.split(";")[0].strip().replace("-", "_") for part in accept_language.split(",")]
-        found = negotiate_locale(preferred, list(LANGUAGES))
+    for tag in _preferred_tags(accept_language or ""):
+        found = supported_language(tag)
         if found:
-            return found.split("_")[0]
+            return found
     return DEFAULT_LANGUAGE
+
+
+def _preferred_tags(accept_language: str) -> list[str]:
+    """The tags of an Accept-Language header, most wanted first (q=0 means "not this one")."""
+    weighted = []
+    for position, part in enumerate(accept_language.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if tag and quality > 0:
+            weighted.append((-quality, position, tag.strip()))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def supported_language(tag: str) -> str | None:
+    """A browser's language tag as one of ours: zh, zh-CN, zh-SG and zh-Hans read simplified Chinese."""
+    parts = tag.replace("_", "-").lower().split("-")
+    if parts[0] == "zh":
+        return None if {"hant", "tw", "hk", "mo"} & set(parts[1:]) else "zh_Hans"
+    return parts[0] if parts[0] in LANGUAGES else None
+
+
+def html_language(language: str) -> str:
+    """The BCP 47 tag for lang= and Content-Language: zh_Hans is written zh-Hans."""
+    return language.replace("_", "-")
+
+
+def text_direction(language: str) -> str:
+    return "rtl" if language in RIGHT_TO_LEFT else "ltr"
 
 
 def local(moment: datetime) -> datetime:
@@ -82,15 +125,39 @@ def local(moment: datetime) -> datetime:
 def format_date(value: date | datetime, format: str = "full") -> str:
     if isinstance(value, datetime):
         value = local(value).date()
-    return dates.format_date(value, format=format, locale=_language.get())
+    language = _language.get()
+    return dates.format_date(value, format=localized_pattern(format, language), locale=language)
 
 
 def format_time(value: datetime) -> str:
     return dates.format_time(local(value), format="HH:mm", locale=_language.get())
 
 
-def format_datetime(value: datetime, format: str = "EEEE d MMMM, HH:mm") -> str:
-    return dates.format_datetime(local(value), format=format, locale=_language.get())
+def format_datetime(value: datetime, format: str = DAY_TIME) -> str:
+    """A moment in Rome's time, the written-out patterns in the order of the language."""
+    language = _language.get()
+    return dates.format_datetime(local(value), format=localized_pattern(format, language), locale=language)
+
+
+def localized_pattern(pattern: str, language: str) -> str:
+    """A written-out pattern in the order and punctuation of `language`: "EEEE d MMMM, HH:mm" reads
+    "понеділок, 7 грудня, 14:30", "12月7日星期一 14:30", "الاثنين، 7 ديسمبر، 14:30". Numeric and
+    named patterns ("d/M", "short") are left to Babel as they are."""
+    found = _WRITTEN_OUT.fullmatch(pattern)
+    if not found or language not in ("uk", "ro", "zh_Hans", "ar"):
+        return pattern
+    weekday, month, year, clock = found["weekday"], found["month"], found["year"], found["time"]
+    if language == "zh_Hans":
+        day = ("y年" if year else "") + "M月d日" + (weekday or "")
+        return day + (f" {clock}" if clock else "")
+    comma = "، " if language == "ar" else ", "
+    day = (f"{weekday}{comma}" if weekday else "") + f"d {month}" + (" y" if year else "")
+    return day + (f"{comma}{clock}" if clock else "")
+
+
+def format_short_day(value: date) -> str:
+    """A short weekday, day and month ("lun 7 dic", "Mon 7 Dec", "12月7日周一"), for day pickers."""
+    return dates.format_skeleton("MMMEd", value, locale=_language.get())
 
 
 def weekday_name(iso_weekday: int) -> str:

@@ -105,7 +105,7 @@ class Family(Table):
     surname = Varchar(length=100)
     phone = Varchar(length=30)
     district = Varchar(length=120)
-    language = Varchar(length=5, default="it")
+    language = Varchar(length=10, default="it")
     privacy_acknowledged_at = Timestamptz(null=True, default=None)
     session_epoch = Integer(default=0)  # raised by "sign out everywhere": older sessions stop working
     created_at = Timestamptz()
@@ -328,7 +328,7 @@ class Need(Table):
     weekdays = Varchar(length=20)
     time_bands = Varchar(length=40)
     district = Varchar(length=120)
-    language = Varchar(length=5)
+    language = Varchar(length=10)
     access_request = ForeignKey(references=AccessRequest, null=True, default=None, on_delete=OnDelete.set_null)
     family = ForeignKey(references=Family, null=True, default=None, on_delete=OnDelete.set_null, index=True)
     contact_name = Varchar(length=100)  # by hand: a family the hub knows
@@ -474,6 +474,15 @@ class Draw(Table):
     drawn_at = Timestamptz(null=True, default=None)
     drawn_by = Varchar(length=60)
     outcome = Text()  # JSON, in draw order: [[code, priority group, status], ...]
+class ActivityTranslation(Table):
+    """An activity's title, summary and description in a language other than Italian, written by staff.
+    One per activity and language (a unique index in the migration); an empty field falls back to Italian."""
+
+    activity = ForeignKey(references=Activity, null=False, on_delete=OnDelete.cascade, index=True)
+    language = Varchar(length=10)
+    title = Varchar(length=200)
+    summary = Varchar(length=400)
+    description = Text()
     updated_at = Timestamptz()
 
 
@@ -485,4 +494,5 @@ TABLES = [
     FamilyIdentity, StaffSecondFactor, StaffRecoveryCode,
     RetainedCount,
     Draw,
+    ActivityTranslation,
 ]

@@ -62,12 +62,13 @@ def template_environment(settings: Settings) -> Environment:
     env.globals.update(
         asset=asset_url, taxonomy=taxonomy, area_name=taxonomy.area_name,
         service_name=taxonomy.service_name, weekday_name=i18n.weekday_name,
-        current_language=i18n.current_language, languages=i18n.LANGUAGES, settings=settings,
+        current_language=i18n.current_language, site_languages=i18n.LANGUAGES, settings=settings,
+        language_names=i18n.LANGUAGE_NAMES, html_language=i18n.html_language, text_direction=i18n.text_direction,
         role_label=staff_access.role_label,
     )
     env.filters.update(
-        date=i18n.format_date, time=i18n.format_time, datetime=i18n.format_datetime, age_range=age_range,
-        replace_lang=replace_lang, urlencode_items=urlencode,
+        date=i18n.format_date, short_day=i18n.format_short_day, time=i18n.format_time,
+        datetime=i18n.format_datetime, age_range=age_range, replace_lang=replace_lang, urlencode_items=urlencode,
     )
     return env
 
@@ -212,7 +213,7 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
     if path.startswith("/static/"):
         headers["cache-control"] = f"public, max-age={ONE_YEAR}, immutable"
         return
-    headers["content-language"] = i18n.current_language()
+    headers["content-language"] = i18n.html_language(i18n.current_language())
     headers.add("vary", "Accept-Language, Cookie")
     chosen = Request(scope).query_params.get("lang")
     if chosen in i18n.LANGUAGES:

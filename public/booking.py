@@ -13,6 +13,7 @@ from litestar.response import Redirect
 from portal.booking import access_requests, availability, listing, service
 from portal.booking.rules import BookingRefused
 from portal.catalogue import browse as catalogue
+from portal.catalogue import slots
 from portal.db import NotFound
 from portal.families import accounts as families
 from portal.i18n import gettext
@@ -72,7 +73,11 @@ async def _dates(request: Request, page: catalogue.ActivityPage, family: int, st
                  error: str | None = None) -> Response:
     """Step 1: every upcoming date, a button where the family can act, the reason where it cannot."""
     dates = await availability.for_activity(page.activity_id, _now(), await availability.household(family))
-    return _page(request, "choose.html", status_code=status_code, page=page, dates=dates, step=1, error=error)
+    picker = None
+    if slots.is_appointment(page.card):  # one family per slot: a day picker instead of every slot
+        picker = await slots.slot_picker(page.card.slug, slots.parse_day(request.query_params.get("giorno")), _now())
+    return _page(request, "choose.html", status_code=status_code, page=page, dates=dates, slots=picker, step=1,
+                 error=error)
 
 
 async def _participants(request: Request, page: catalogue.ActivityPage, target: service.Target, family: int,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
+from jinja2 import TemplateNotFound
 from litestar import Request, Response, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -14,7 +15,8 @@ from portal.public import visit
 
 from portal.booking import availability
 from portal.catalogue import browse as catalogue
-from portal.catalogue import cards, for_family
+from portal.catalogue import cards, for_family, slots, texts
+from portal.i18n import current_language
 from portal.identity import sessions
 from portal.taxonomy import AREA_BY_SLUG, SERVICES
 from portal.web import known_slug, render
@@ -104,21 +106,57 @@ async def activity(request: Request, slug: FromPath[str]) -> Response:
         dates = await availability.for_activity(page.activity_id, now, household)
         base_url = request.app.state.settings.base_url
         return render(request, "public/activity.html", page=page, dates=dates, now=now,
-                      json_ld=catalogue.json_ld(page, base_url))
+                      json_ld=catalogue.json_ld(page, base_url), slots=await _slots(request, page, slug),
+                      texts=await texts.activity_texts(slug, page.card.title, page.card.summary, page.description))
 
     if family:  # the dates say whether this household fits: never from the shared cache
         return _private(await produce())
     return await request.app.state.page_cache.response(request, produce)
 
 
+async def _slots(request: Request, page: catalogue.ActivityPage, slug: str) -> slots.SlotPicker | None:
+    """An appointment's day picker, on the day asked for by ?giorno= (None for other activities)."""
+    if not slots.is_appointment(page.card):
+        return None
+    wanted = slots.parse_day(request.query_params.get("giorno"))
+    return await slots.slot_picker(slug, wanted, datetime.now(timezone.utc))
+
+
+@get("/attivita/{slug:str}/orari")
+async def appointment_slots(request: Request, slug: FromPath[str]) -> Response:
+    """The day picker alone, for htmx; without JavaScript the day links reload the whole page."""
+    known_slug(slug)
+
+    async def produce() -> Response:
+        try:
+            picker = await slots.slot_picker(slug, slots.parse_day(request.query_params.get("giorno")),
+                                             datetime.now(timezone.utc))
+        except catalogue.NotFound:
+            raise NotFoundException() from None
+        return render(request, "public/_slot_picker.html", picker=picker, slug=slug)
+
+    return await request.app.state.page_cache.response(request, produce)
+
+
+def _content(request: Request, page: str) -> Response:
+    """The Comune's text in the reader's language, else in English (the texts exist in it and en)."""
+    language = current_language()
+    try:
+        request.app.state.templates.get_template(f"content/{page}.{language}.html")
+    except TemplateNotFound:
+        language = "en"
+    return render(request, "public/content.html", page=page, content_language=language)
+
+
 @get("/privacy")
 async def privacy(request: Request) -> Response:
-    return render(request, "public/content.html", page="privacy")
+    return _content(request, "privacy")
 
 
 @get("/accessibilita")
 async def accessibility(request: Request) -> Response:
-    return render(request, "public/content.html", page="accessibility")
+    return _content(request, "accessibility")
 
 
-public_router = Router(path="/", route_handlers=[home, area, hub, activity, privacy, accessibility])
+public_router = Router(path="/", route_handlers=[home, area, hub, activity, appointment_slots, privacy,
+                                                  accessibility])

@@ -23,6 +23,7 @@ from portal.admin import (
 from portal.admin import (
     meetings as meetings_admin,
 )
+from portal.admin import translations as translations_admin
 from portal.form_fields import FormErrors
 from portal.i18n import N_, gettext
 
@@ -34,6 +35,7 @@ NOTICES = {
     "serie": N_("The meetings have been added."),
     "incontro-salvato": N_("The meeting has been saved."),
     "annullato": N_("The meeting has been cancelled and the families have been told."),
+    "traduzione": N_("The texts in the other language have been saved."),
 }
 
 
@@ -47,7 +49,8 @@ async def activity_page(request: Request, activity_id: FromPath[int]) -> Respons
         service=await activities_admin.service_slug(activity["service"]),
         meetings=await meetings_admin.meetings_of(staff, activity_id), now=common.now(),
         may_edit=hubs_admin.may_edit(staff), option_label=activities_admin.option_label,
-        notice=common.notice(request, NOTICES))
+        notice=common.notice(request, NOTICES), translation_languages=translations_admin.LANGUAGES,
+        translations=await translations_admin.translations_of(staff, activity_id))
 
 
 @get("/staff/poli/{hub_id:int}/attivita/nuova")

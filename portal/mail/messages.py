@@ -21,7 +21,7 @@ from portal.i18n import N_
 
 # DESIGN §5: services of the separation area never show their title in subjects or messages.
 NEUTRAL_TITLE = N_("Appointment – Family Hub")
-DATE_FORMAT = "EEEE d MMMM y, HH:mm"
+DATE_FORMAT = i18n.DAY_YEAR_TIME
 SUBJECT_LENGTH = 200  # Outbox.subject
 
 BookingMailKind = Literal["confirmed", "waitlisted", "promoted", "pending", "cancelled", "declined", "reminder",
@@ -208,7 +208,9 @@ def _when(starts_at: datetime | None) -> str | None:
 
 def render(name: str, title: str, **context: object) -> MailMessage:
     """A mail from its pair of templates under templates/mail/ (plain text and HTML), in the current language."""
-    context = dict(context, title=title, language=i18n.current_language())
+    language = i18n.current_language()
+    context = dict(context, title=title, language=i18n.html_language(language),
+                   direction=i18n.text_direction(language))
     text = _environment().get_template(f"mail/{name}.txt").render(context)
     html = _environment().get_template(f"mail/{name}.html").render(context)
     return MailMessage(subject=title, text=text, html=html)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -61,19 +62,19 @@ def mailbox():
 @pytest.fixture(scope="session")
 def server(migrated, chromium_path, mailbox, tmp_path_factory) -> str:
     """`portal serve` on a free port, on the test database, sending mail to the test SMTP server."""
-    with serve_portal(migrated, mailbox, tmp_path_factory, _free_port(), {"STAFF_TWO_FACTOR": "off"}) as url:
+    with serve_portal(migrated, tmp_path_factory.mktemp("server-var"), SMTP_URL=mailbox.url,
+                      STAFF_TWO_FACTOR="off") as url:
         yield url
 
 
 @contextmanager
-def serve_portal(settings, mailbox, tmp_path_factory, port: int, extra_env: dict[str, str]):
-    """Run `portal serve` on `port` with the test database and mail server, and more environment."""
+def serve_portal(migrated, var_dir: Path, port: int | None = None, **environment: str) -> Iterator[str]:
+    """`portal serve` on `port` (a free one unless given) and the test database, until the block ends; yields
+    its URL. Mail is sent by mailed_code(): a server left running must not take later tests' mail."""
+    port = port or _free_port()
     env = {
-        **os.environ, "DATABASE_URL": settings.database_url, "SECRET_KEY": settings.secret_key,
-        "PORTAL_VAR_DIR": str(tmp_path_factory.mktemp("server-var")), "BASE_URL": f"http://127.0.0.1:{port}",
-        "SMTP_URL": mailbox.url,
-        "MAIL_WORKER": "0",  # mail is sent by mailed_code(): a server left running must not take later tests' mail
-        **extra_env,
+        **os.environ, "DATABASE_URL": migrated.database_url, "SECRET_KEY": migrated.secret_key,
+        "PORTAL_VAR_DIR": str(var_dir), "BASE_URL": f"http://127.0.0.1:{port}", "MAIL_WORKER": "0", **environment,
     }
     portal = Path(sys.executable).parent / "portal"
     process = subprocess.Popen([str(portal), "serve", "--port", str(port)], env=env,

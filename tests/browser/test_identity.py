@@ -20,8 +20,8 @@ pytestmark = [pytest.mark.anyio, pytest.mark.browser]
 def identity_server(migrated, chromium_path, mailbox, tmp_path_factory, oidc_provider, oidc_portal_port) -> str:
     env = {"OIDC_ISSUER": oidc_provider.issuer, "OIDC_CLIENT_ID": "portal", "OIDC_CLIENT_SECRET": SECRET,
            "OIDC_SCOPES": "openid profile email fiscal", "OIDC_SUBJECT_CLAIM": "fiscal_number",
-           "STAFF_TWO_FACTOR": "admins"}
-    with serve_portal(migrated, mailbox, tmp_path_factory, oidc_portal_port, env) as url:
+           "STAFF_TWO_FACTOR": "admins", "SMTP_URL": mailbox.url}
+    with serve_portal(migrated, tmp_path_factory.mktemp("identity-var"), oidc_portal_port, **env) as url:
         yield url
 
 

@@ -49,7 +49,7 @@ def test_confirmed_mail_in_english_says_what_when_where_and_whom_to_call():
         assert "Sala grande, Polo Centro, Via Roma 1, Napoli" in part
         assert "K7P2QX" in part
         assert "081 000 0000" in part
-    assert '<html lang="en">' in message.html
+    assert '<html lang="en" dir="ltr">' in message.html
     assert "<img" not in message.html and "<script" not in message.html
 
 
@@ -58,7 +58,7 @@ def test_italian_mail_has_italian_dates_and_language_and_restores_the_callers_la
     message = render("reminder", language="it")
 
     assert i18n.current_language() == "en"
-    assert '<html lang="it">' in message.html
+    assert '<html lang="it" dir="ltr">' in message.html
     assert "martedì 11 marzo 2031, 10:00" in message.text
     assert "martedì 11 marzo 2031, 10:00" in message.html
 

@@ -35,7 +35,7 @@ async def test_home_lists_every_area_and_service_in_italian(client, catalogue):
     response = await client.get("/")
     assert response.status_code == 200
     assert response.headers["content-language"] == "it"
-    assert '<html lang="it">' in response.text
+    assert '<html lang="it" dir="ltr">' in response.text
     for name in ("Sostegno alla genitorialità", "Coppie conflittuali o in separazione",
                  "Solidarietà familiare e affido", "Spazio Neutro", "Mediazione familiare"):
         assert name in response.text
