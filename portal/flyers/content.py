@@ -8,7 +8,7 @@ from datetime import datetime
 from portal import db, i18n
 from portal.catalogue import browse as catalogue
 from portal.catalogue.texts import Text, activity_texts
-from portal.feeds.selection import qr_data_uri
+from portal.feeds.tokens import qr_data_uri
 from portal.i18n import N_
 from portal.tables import Meeting
 

@@ -33,6 +33,8 @@ DOMAIN = {
     "solidarity": {"audit", "identity", "mail", "operations"},
     "demo": {"catalogue"},
     "maintenance": {"audit", "booking", "families", "mail"},
+    "flyers": {"catalogue", "feeds"},
+    "opendata": {"catalogue"},
 }
 # The web areas, installed as portal.public, portal.staff and portal.calendars.
 WEB_AREAS = {"public", "staff", "calendars"}
