@@ -474,6 +474,9 @@ class Draw(Table):
     drawn_at = Timestamptz(null=True, default=None)
     drawn_by = Varchar(length=60)
     outcome = Text()  # JSON, in draw order: [[code, priority group, status], ...]
+    updated_at = Timestamptz()
+
+
 class ActivityTranslation(Table):
     """An activity's title, summary and description in a language other than Italian, written by staff.
     One per activity and language (a unique index in the migration); an empty field falls back to Italian."""
