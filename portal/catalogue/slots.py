@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import groupby
 
+from portal.booking import availability
 from portal.catalogue.browse import Card, MeetingView, upcoming_meetings
 from portal.db import NotFound
 from portal.tables import Activity
@@ -33,7 +34,8 @@ def is_appointment(card: Card) -> bool:
 
 
 def pick(meetings: list[MeetingView], wanted: date | None) -> SlotPicker:
-    """The days with free slots, and the slots of the wanted day (or of the first day, if it has none)."""
+    """The days with free slots, and the slots of the wanted day (or of the first day, if it has none).
+    `meetings` are those a family may book now (opening, booking window)."""
     free = [meeting for meeting in meetings if meeting.free_seats]
     by_day = {day: list(slots) for day, slots in groupby(free, key=lambda meeting: meeting.local_date)}
     days = [SlotDay(day, len(slots)) for day, slots in by_day.items()]
@@ -53,4 +55,6 @@ async def slot_picker(slug: str, wanted: date | None, now: datetime) -> SlotPick
     row = await Activity.select(Activity.id).where((Activity.slug == slug) & (Activity.published == True)).first()  # noqa: E712
     if row is None:
         raise NotFound(slug)
-    return pick(await upcoming_meetings(row["id"], now, limit=HORIZON), wanted)
+    bookable = {choice.meeting_id for choice in (await availability.for_activity(row["id"], now)).bookable}
+    meetings = await upcoming_meetings(row["id"], now, limit=HORIZON)
+    return pick([meeting for meeting in meetings if meeting.id in bookable], wanted)  # the rule every page asks

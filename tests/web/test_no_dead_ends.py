@@ -21,6 +21,7 @@ EMAIL = "tutte-le-eta@example.it"
 AGES_IN_MONTHS = (7, 26, 44, 96, 150, 170)  # a baby, a toddler, pre-school, primary, middle school, a teenager
 ACTION_LINK = re.compile(r'href="(/attivita/[a-z0-9-]+/(?:prenota(?:\?incontro=\d+)?|richiesta))"')
 PAGE_LINK = re.compile(r'href="(/\?[^"]*page=\d+[^"]*)"')
+DAY_LINK = re.compile(r'href="(\?giorno=[0-9-]+)#orari"')  # an appointment's other days
 
 
 def born(months: int, today) -> tuple[int, int]:
@@ -52,11 +53,17 @@ async def public_pages(client) -> list[str]:
 async def test_every_offered_date_leads_where_the_family_can_act(client, demo_family):
     await sign_in(client, EMAIL)
     offered: dict[str, str] = {}
-    for page in await public_pages(client):
+    pages, seen = await public_pages(client), set()
+    while pages:
+        page = pages.pop()
+        if page in seen:
+            continue
+        seen.add(page)
         response = await client.get(page)
         assert response.status_code in (200, 303), (page, response.status_code)
         for link in ACTION_LINK.findall(response.text):
             offered.setdefault(link, page)
+        pages += [urlsplit(page).path + day for day in DAY_LINK.findall(response.text)]
     assert len(offered) > 200, "the demo catalogue offers hundreds of dates"
 
     followed, summaries = set(), 0
