@@ -27,6 +27,7 @@ from portal.booking.queue import same_list
 from portal.booking.rules import BookingRefused, Participant
 from portal.i18n import N_
 from portal.links import Links
+from portal.observability import metrics
 from portal.tables import Booking, Draw
 
 SEED_LENGTH = 200
@@ -157,6 +158,7 @@ async def run(activity_id: int, seed: str, actor: str, now: datetime, links: Lin
             "activity": activity_id, "seed": seed, "order": outcome, "capacity": capacity, "taken_before": taken,
         }, now)
         await db.bump_revision()
+    metrics.count_draw()
     return await of_activity(activity_id)
 
 

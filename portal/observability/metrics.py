@@ -32,11 +32,15 @@ SIGN_IN_CODES = Counter("portal_sign_in_codes", "Sign-in codes mailed, by purpos
 DRAWS = Counter("portal_draws", "Lottery draws run")
 
 __all__ = ["BOOKINGS", "CONTENT_TYPE_LATEST", "DRAWS", "LATENCY", "REQUESTS", "SIGN_IN_CODES", "count_booking",
-           "count_sign_in_code", "exposition", "may_read"]
+           "count_draw", "count_sign_in_code", "exposition", "may_read"]
 
 
 def count_booking(outcome: str) -> None:
     BOOKINGS.labels(outcome).inc()
+
+
+def count_draw() -> None:
+    DRAWS.inc()
 
 
 def count_sign_in_code(purpose: str) -> None:

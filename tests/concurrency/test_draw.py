@@ -14,6 +14,7 @@ import pytest
 from portal.booking import draw, service
 from portal.booking.rules import BookingRefused
 from portal.links import Links
+from portal.observability import metrics
 from portal.tables import Activity, AuditEntry, Booking, Draw, Family, Outbox
 from tests import factories
 
@@ -143,10 +144,12 @@ async def test_requests_and_cancellations_together_then_one_draw_among_many_clic
         except BookingRefused as refusal:
             return refusal.reason
 
+    draws_before = metrics.DRAWS._value.get()
     outcomes = await asyncio.gather(*(click() for _ in range(5)))
     runs = [o for o in outcomes if isinstance(o, draw.DrawState)]
     assert len(runs) == 1 and outcomes.count("The draw has already been run.") == 4
     assert await AuditEntry.count().where(AuditEntry.action == "draw.run") == 1
+    assert metrics.DRAWS._value.get() == draws_before + 1  # /metrics counts the draw once
     assert await Booking.count().where(Booking.status == "confirmed") == 5
     assert await Booking.count().where(Booking.status == "waitlisted") == 10
 
