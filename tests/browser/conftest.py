@@ -21,6 +21,7 @@ from aiosmtpd.controller import Controller
 
 from portal.mail import outbox
 from portal.settings import Settings
+from tests.external import missing
 from tests.mail_server import ReceivedMail, _Collector
 
 CHROMIUM = "/usr/bin/chromium"
@@ -41,10 +42,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     if not shutil.which(CHROMIUM):
-        message = f"{CHROMIUM} is missing: install it with `apt-get install -y chromium`"
-        if os.environ.get("REQUIRE_EXTERNAL_TOOLS"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium`")
     return CHROMIUM
 
 

@@ -3,7 +3,6 @@ of a first booking, on a 390×844 phone and a 1280×800 desk, signed out and sig
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from portal.tables import Activity, Meeting
 from tests import factories
 from tests.browser.conftest import PHONE, open_page, sign_in_with_code
 from tests.browser.test_phone_first_booking import born
+from tests.external import missing
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
 AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -25,10 +25,7 @@ STUDIO = "spazio-studio-scuola-primaria"  # a course for children aged 6–10
 @pytest.fixture(scope="module")
 def axe_source() -> Path:
     if not AXE.exists():
-        message = "axe-core is missing: run `npm ci` (it is in package.json)"
-        if os.environ.get("REQUIRE_EXTERNAL_TOOLS"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("axe-core is missing: run `npm ci` (it is in package.json)")
     return AXE
 
 

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc.jwk import RSAKey
 
 from portal.settings import OidcSettings
+from tests.external import missing
 
 SCRIPT = Path(__file__).with_name("provider.mjs")
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
@@ -68,10 +69,7 @@ def oidc_portal_port() -> int:
 def oidc_provider(tmp_path_factory, oidc_portal_port) -> TestProvider:
     node = shutil.which("node")
     if node is None or not (NODE_MODULES / "oidc-provider").is_dir():
-        message = "node and the npm packages (make install) are needed for the OpenID Connect tests"
-        if os.environ.get("REQUIRE_EXTERNAL_TOOLS"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("node and the npm packages (make install) are needed for the OpenID Connect tests")
     folder = tmp_path_factory.mktemp("oidc")
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,

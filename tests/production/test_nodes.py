@@ -26,6 +26,7 @@ from portal.booking import service
 from portal.links import Links
 from portal.tables import Booking, Meeting, Outbox, Reminder
 from tests import factories
+from tests.external import missing
 from tests.mail_server import ReceivedMail, _Collector, free_port
 from tests.production.nodes import PORTAL, start_haproxy, start_node
 from tests.production.restored import empty_database, tables_on
@@ -46,9 +47,7 @@ REMINDED = 3
 def haproxy() -> str:
     path = shutil.which("haproxy") or ("/usr/sbin/haproxy" if os.path.exists("/usr/sbin/haproxy") else None)
     if path is None:
-        if os.environ.get("REQUIRE_EXTERNAL_TOOLS") == "1":
-            pytest.fail("HAProxy is required here")
-        pytest.skip("HAProxy is missing: apt-get install -y haproxy")
+        missing("HAProxy is missing: apt-get install -y haproxy")
     return path
 
 

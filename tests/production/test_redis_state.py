@@ -38,7 +38,7 @@ def redis_keys(settings, pattern: str) -> list[bytes]:
         client.close()
 
 
-async def test_a_session_lives_in_redis_and_every_app_instance_sees_it(redis_settings):
+async def test_a_session_lives_in_redis_and_every_app_instance_sees_it(redis_settings, empty_db):
     await factories.family("anna@example.it")
     async with serving(redis_settings) as first:
         await sign_in(first, "anna@example.it")
@@ -90,7 +90,7 @@ async def test_the_revision_reaches_redis_only_after_the_commit(redis_settings, 
         await shared.disconnect()
 
 
-async def test_a_cached_page_shows_a_change_made_by_another_process_at_once(redis_settings, smtp_server):
+async def test_a_cached_page_shows_a_change_made_by_another_process_at_once(redis_settings, empty_db, smtp_server):
     services = await factories.taxonomy()
     hub = await factories.hub("vomero", "Polo Vomero")
     activity = await factories.activity(services["gruppi-genitori"], hub, "Gruppo genitori", audience="adults",
