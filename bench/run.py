@@ -92,7 +92,7 @@ def main() -> None:
         print(f"bench: warning: the machine is busy (load average {load_average:.1f}); figures will be low and noisy")
     print(f"== ceiling: bare Litestar route, {WORKERS} workers")
     ceiling = measure_ceiling(args)
-    results = [run_engine("SQLite", sqlite_url(), args, ceiling)]
+    results = [] if args.skip_sqlite else [run_engine("SQLite", sqlite_url(), args, ceiling)]
     postgres = os.environ.get("DATABASE_URL", "")
     if urlsplit(postgres).scheme in ("postgres", "postgresql") and not args.skip_postgres:
         results.append(run_engine("PostgreSQL", postgres, args, ceiling, throwaway_postgres=True))
@@ -109,6 +109,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--scale", type=int, default=20, help="demo catalogue scale, 1-50 (default 20)")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per route (default 10)")
     parser.add_argument("--connections", type=int, default=50, help="concurrent connections (default 50)")
+    parser.add_argument("--skip-sqlite", action="store_true", help="only PostgreSQL (DATABASE_URL)")
     parser.add_argument("--skip-postgres", action="store_true", help="only SQLite, even if DATABASE_URL is PostgreSQL")
     parser.add_argument("--skip-feeds", action="store_true", help="no calendar feed bench after the page loads")
     parser.add_argument("--skip-rush", action="store_true", help="no booking rush after the page loads")
@@ -218,19 +219,26 @@ def stop_server(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def wait_ready(process: subprocess.Popen, url: str, log_name: str, timeout: float = 60) -> None:
+def wait_ready(process: subprocess.Popen, url: str, log_name: str, timeout: float = 60, workers: int = 0) -> None:
+    """Until url answers 200 and every worker has started: one worker answers while the other may still
+    be importing, and a rush fired then would measure a start-up, not a registration day."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise BenchError(f"the server exited with status {process.returncode}:\n{log_tail(log_name)}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
+                if response.status == 200 and started_workers(log_name) >= workers:
                     return
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.2)
     raise BenchError(f"{url} did not answer 200 within {timeout:.0f} s:\n{log_tail(log_name)}")
+
+
+def started_workers(log_name: str) -> int:
+    path = VAR_DIR / log_name
+    return path.read_text(errors="replace").count("Application startup complete") if path.exists() else 0
 
 
 def log_tail(log_name: str, lines: int = 30) -> str:
@@ -311,7 +319,7 @@ def serve_and_load(result: EngineResult, database_url: str, args: argparse.Names
     command = [str(BIN / "portal"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS)]
     process = start_server(command, env, log_name)
     try:
-        wait_ready(process, base_url + "/healthz", log_name)
+        wait_ready(process, base_url + "/healthz", log_name, workers=WORKERS)
         if not args.skip_pages:
             result.measures = [load(route, base_url, path, args) for route, path in pick_pages(base_url)]
         if not args.skip_feeds:  # before the rush, which changes the data

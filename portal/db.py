@@ -208,7 +208,13 @@ async def open_engine(engine: Engine) -> None:
     if isinstance(engine, SQLiteEngine):
         await engine.run_ddl("PRAGMA journal_mode=WAL")  # persists in the file
     else:
-        await engine.start_connection_pool(min_size=1, max_size=10)
+        await engine.start_connection_pool(min_size=1, max_size=10, reset=_keep_session_state)
+
+
+async def _keep_session_state(connection: object) -> None:
+    """asyncpg's default reset sends a round trip (`RESET ALL; UNLISTEN *; …`) after every pooled query.
+    The portal changes no session state (no SET, LISTEN, advisory lock or cursor kept open), and
+    asyncpg still rolls back a transaction left open, so there is nothing to reset."""
 
 
 async def close_engine(engine: Engine) -> None:

@@ -30,6 +30,24 @@ async def signed_in(request: Request) -> Staff:
     return staff
 
 
+FOUND_FAMILIES = "found_families"  # session key: the families this staff member found or created lately
+FOUND_LIMIT = 50
+
+
+def found_families(request: Request) -> list[int]:
+    """The families this staff member's searches found (or they created) in this session, newest first."""
+    found = request.session.get(FOUND_FAMILIES) if isinstance(request.session, dict) else None
+    return [value for value in found if isinstance(value, int)] if isinstance(found, list) else []
+
+
+def remember_found(request: Request, family_ids: list[int]) -> None:
+    """Let this session pick these families next (households.family checks the rest against the hubs)."""
+    earlier = found_families(request)
+    kept = [*family_ids, *(value for value in earlier if value not in family_ids)][:FOUND_LIMIT]
+    if kept != earlier:
+        request.set_session({**request.session, FOUND_FAMILIES: kept})
+
+
 async def form_values(request: Request) -> Any:
     """The posted form, a multi-dict (checkbox lists keep every value); the domain ignores the CSRF token."""
     return await request.form()

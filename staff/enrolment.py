@@ -7,7 +7,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 from portal.staff import common
-from portal.staff.operations_common import checked, ids, optional_id, refusal_message, template
+from portal.staff.operations_common import checked, ids, optional_id, refusal_message, search_families, template
 
 from portal.booking.rules import BookingRefused
 from portal.form_fields import FormErrors
@@ -34,12 +34,14 @@ async def _new_page(request: Request, activity_id: int, status_code: int = 200, 
     staff = await common.signed_in(request)
     activity = await enrolment.enrollable(staff, activity_id)
     query = request.query_params.get("cerca") or ""
+    found = await search_families(request, query)
     chosen = family_id if family_id is not None else optional_id(request.query_params.get("famiglia"))
+    family = await households.family(staff, chosen, common.found_families(request)) if chosen else None
     here = f"/staff/iscrizioni/attivita/{activity_id}/nuova"
     return await common.page(
         request, template("add.html"), status_code=status_code, activity=activity, meeting=None,
         capacity=activity["capacity"], taken=activity["seats_taken"], back="/staff/iscrizioni", query=query,
-        found=await households.find(query) if query else [], family=await households.family(chosen) if chosen else None,
+        found=found, family=family,
         here=here, errors=errors or {}, values=values or {}, notice=common.notice(request, NOTICES),
         heading=gettext("Enrol a family"),
     )
@@ -58,6 +60,7 @@ async def enrol(request: Request, activity_id: FromPath[int]) -> Response:
     family_id = optional_id(values.get("family"))
     if family_id is None:
         return await _new_page(request, activity_id, 422, {"family": gettext("Choose a family first.")})
+    await households.family(staff, family_id, common.found_families(request))  # 404 outside their reach
     try:
         result = await enrolment.enrol(staff, activity_id, family_id, ids(values, "members"),
                                        checked(values, "raise_capacity"), values.get("reason") or "", common.now(),

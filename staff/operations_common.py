@@ -1,15 +1,18 @@
 """What the operations' page groups share besides staff/common.py: reading ids and choices from forms,
-and a refusal's message for the page."""
+a refusal's message for the page, and the family search of a phone booking or an enrolment."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request
 from litestar.exceptions import NotFoundException
 
 from portal.booking.rules import BookingRefused
 from portal.i18n import gettext
+from portal.operations import households
 from portal.operations.scope import Refused
+from portal.staff import common
 
 TEMPLATES = "staff/operations"
 
@@ -48,3 +51,10 @@ def optional_id(raw: str | None) -> int | None:
 
 def checked(values: Any, name: str) -> bool:
     return (values.get(name) or "") in ("1", "on", "yes", "true")
+
+
+async def search_families(request: Request, query: str) -> list[households.FoundFamily]:
+    """An exact search; what it finds, this staff member may pick in this session."""
+    found = await households.find(query) if query else []
+    common.remember_found(request, [family.id for family in found])
+    return found

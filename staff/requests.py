@@ -43,7 +43,7 @@ async def _detail(request: Request, request_id: int, status_code: int = 200, err
     assignable = await requests.assignable(found.hub_id)
     return await common.page(
         request, template("request.html"), status_code=status_code, item=found,
-        family=await households.family(found.family_id),
+        family=await households.family(staff, found.family_id),
         status_options=[(value, gettext(requests.STATUS_LABELS[value])) for value in requests.STATUSES],
         staff_options=[("", "–")] + [(person["id"], person["name"]) for person in assignable], errors=errors or {},
         values=values or {}, may_enrol=staff.role != "operator" and found.activity_access in ("request", "referral"),

@@ -10,7 +10,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 from portal.staff import common
-from portal.staff.operations_common import checked, ids, optional_id, refusal_message, template
+from portal.staff.operations_common import checked, ids, optional_id, refusal_message, search_families, template
 
 from portal.booking.rules import BookingRefused
 from portal.form_fields import FormErrors
@@ -86,13 +86,14 @@ async def _add_page(request: Request, activity_id: int, meeting_id: int | None, 
     staff = await common.signed_in(request)
     listing = await waiting.waiting_list(staff, activity_id, meeting_id)
     query = request.query_params.get("cerca") or ""
+    found = await search_families(request, query)
     chosen = family_id if family_id is not None else optional_id(request.query_params.get("famiglia"))
-    family = await households.family(chosen) if chosen else None
+    family = await households.family(staff, chosen, common.found_families(request)) if chosen else None
     here = list_path(listing.activity["id"], meeting_id) + "/aggiungi"
     return await common.page(
         request, template("add.html"), status_code=status_code, activity=listing.activity, meeting=listing.meeting,
         capacity=listing.capacity, taken=listing.seats_taken, back=listing.path, query=query,
-        found=await households.find(query) if query else [], family=family, here=here,
+        found=found, family=family, here=here,
         errors=errors or {}, values=values or {}, notice=common.notice(request, NOTICES),
         heading=gettext("Add a family by phone"),
     )
@@ -125,6 +126,7 @@ async def _add(request: Request, activity_id: int, meeting_id: int | None) -> Re
     listing = await waiting.waiting_list(staff, activity_id, meeting_id)  # 404 / 403 before anything else
     if family_id is None:
         return await _add_page(request, activity_id, meeting_id, 422, {"family": gettext("Choose a family first.")})
+    await households.family(staff, family_id, common.found_families(request))  # 404 outside their reach
     try:
         result = await waiting.add_by_phone(staff, listing.activity["id"], meeting_id, family_id,
                                             ids(values, "members"), checked(values, "raise_capacity"),
@@ -146,6 +148,7 @@ async def create_family(request: Request) -> Response:
     back = _family_back(values)
     try:
         family_id = await households.create(staff, values, common.now())
+        common.remember_found(request, [family_id])
     except FormErrors as invalid:
         return await common.page(request, template("family_new.html"), status_code=invalid.status_code,
                                  values=common.plain(values), errors=invalid.by_field, back=back)
@@ -164,11 +167,12 @@ async def add_member(request: Request, family_id: FromPath[int]) -> Response:
     staff = await common.signed_in(request)
     values = await request.form()
     back = _family_back(values)
+    found = common.found_families(request)
     try:
-        await households.add_member(staff, family_id, values, common.now())
+        await households.add_member(staff, family_id, values, common.now(), found)
     except FormErrors as invalid:
         return await common.page(request, template("member_new.html"), status_code=invalid.status_code,
-                                 family=await households.family(family_id), values=common.plain(values),
+                                 family=await households.family(staff, family_id, found), values=common.plain(values),
                                  errors=invalid.by_field, back=back)
     return Redirect(f"{back}?{urlencode({'famiglia': family_id, 'esito': 'componente'})}", status_code=303)
 
@@ -176,8 +180,9 @@ async def add_member(request: Request, family_id: FromPath[int]) -> Response:
 @get("/staff/famiglie/{family_id:int}/componenti/nuovo")
 async def new_member_page(request: Request, family_id: FromPath[int], torna: FromQuery[str | None] = None
                           ) -> Response:
-    await common.signed_in(request)
-    return await common.page(request, template("member_new.html"), family=await households.family(family_id),
+    staff = await common.signed_in(request)
+    family = await households.family(staff, family_id, common.found_families(request))
+    return await common.page(request, template("member_new.html"), family=family,
                              values={"kind": "child"}, errors={}, back=_family_back({"back": torna}))
 
 

@@ -41,6 +41,7 @@ class Target:
     activity: dict
     meeting_id: int | None
     starts_at: datetime  # the meeting, or a course's first meeting
+    draw_open: bool = True  # False: known to take no requests for a draw (draw.open_for need not look)
 
     @property
     def activity_id(self) -> int:
@@ -70,31 +71,36 @@ def new_code() -> str:
 
 
 async def find_target(slug: str, meeting_id: int | None) -> Target:
-    """The published, bookable activity and meeting a family asks for."""
-    activity = await Activity.select().where((Activity.slug == slug) & (Activity.published == True)).first()  # noqa: E712
-    if activity is None:
+    """The published, bookable activity and meeting a family asks for, in one statement: a booking
+    reads this on every submit of a rush."""
+    rows = await Activity.raw(
+        "SELECT a.*, (SELECT MIN(m.starts_at) FROM meeting m WHERE m.activity = a.id AND m.status = 'scheduled'"
+        " AND m.private = {} AND (a.format = 'course' OR m.id = {})) AS target_starts_at,"
+        " EXISTS (SELECT 1 FROM draw d WHERE d.activity = a.id AND d.status = 'open') AS draw_open"
+        " FROM activity a WHERE a.slug = {} AND a.published = {}", False, meeting_id, slug, True)
+    if not rows:
         raise NotFound(slug)
+    activity = rows[0]
     if activity["access"] not in ("open", "approval"):
         raise BookingRefused(N_("This activity cannot be booked online."))
-    public = (Meeting.activity == activity["id"]) & (Meeting.status == "scheduled") & (Meeting.private == False)  # noqa: E712
+    starts_at = activity.pop("target_starts_at")
+    draw_open = bool(activity.pop("draw_open"))
     if activity["format"] == "course":
-        first = await Meeting.select(Meeting.starts_at).where(public).order_by(Meeting.starts_at).first()
-        if first is None:
+        if starts_at is None:
             raise BookingRefused(N_("No dates are scheduled yet."))
-        return Target(activity, None, first["starts_at"])
+        return Target(activity, None, db.instant(starts_at), draw_open)
     if meeting_id is None:
         raise BookingRefused(N_("Choose a date."))
-    meeting = await Meeting.select(Meeting.starts_at).where(public & (Meeting.id == meeting_id)).first()
-    if meeting is None:
+    if starts_at is None:
         raise NotFound(meeting_id)
-    return Target(activity, meeting_id, meeting["starts_at"])
+    return Target(activity, meeting_id, db.instant(starts_at), draw_open)
 
 
 async def book(family_id: int, target: Target, member_ids: list[int], now: datetime, links: Links) -> BookingResult:
     """Book whole or wait whole; a repeated submit returns the family's live booking. Everything that
     can be read or rendered is done before the one short write that decides and claims (claim.py).
     While the activity collects requests for a draw, the booking is such a request (draw.py)."""
-    draw_state = await draw.open_for(target.activity_id, target.meeting_id)
+    draw_state = await draw.open_for(target.activity_id, target.meeting_id) if target.draw_open else None
     chosen, seats = await _check(family_id, target, member_ids, now, check_window=draw_state is None)
     if draw_state is not None:
         return await draw.request(draw_state, family_id, target, chosen, seats, now, links)
@@ -126,7 +132,7 @@ async def preview(family_id: int, target: Target, member_ids: list[int], now: da
     existing = await _live_booking(family_id, target)
     if existing:
         return await _result(existing, existing=True)
-    draw_state = await draw.open_for(target.activity_id, target.meeting_id)
+    draw_state = await draw.open_for(target.activity_id, target.meeting_id) if target.draw_open else None
     _, seats = await _check(family_id, target, member_ids, now, check_window=draw_state is None)
     if draw_state is not None:
         draw_state.check_window(now)
@@ -223,8 +229,7 @@ async def _check(family_id: int, target: Target, member_ids: list[int], now: dat
 
 
 async def _household(family_id: int) -> dict[int, Participant]:
-    rows = await Member.select(Member.id, Member.kind, Member.birth_year, Member.birth_month).where(
-        Member.family == family_id)
+    rows = await Member.raw("SELECT id, kind, birth_year, birth_month FROM member WHERE family = {}", family_id)
     return {row["id"]: Participant(row["id"], row["kind"], row["birth_year"], row["birth_month"]) for row in rows}
 
 

@@ -98,7 +98,8 @@ class DatabaseStore(Store):
         return int((db.instant(row["expires_at"]) - _utcnow()).total_seconds())
 
     async def _live(self, key: str) -> dict | None:
-        row = await WebSession.select(WebSession.value, WebSession.expires_at).where(WebSession.key == key).first()
+        rows = await WebSession.raw('SELECT value, expires_at FROM web_session WHERE "key" = {}', key)
+        row = rows[0] if rows else None
         if row is None or (row["expires_at"] is not None and db.instant(row["expires_at"]) <= _utcnow()):
             return None
         return row
@@ -202,9 +203,9 @@ async def current_family(request: Request) -> FamilySession | None:
     family_id = session.get(FAMILY)
     current = None
     if isinstance(family_id, int):
-        row = await Family.select(
-            Family.session_epoch, Family.erased_at, Family.name, Family.surname, Family.privacy_acknowledged_at,
-        ).where(Family.id == family_id).first()
+        rows = await Family.raw("SELECT session_epoch, erased_at, name, surname, privacy_acknowledged_at"
+                                " FROM family WHERE id = {}", family_id)
+        row = rows[0] if rows else None
         if row and row["erased_at"] is None and row["session_epoch"] == session.get(EPOCH):
             complete = bool(row["name"] and row["surname"] and row["privacy_acknowledged_at"])
             current = FamilySession(family_id, complete)

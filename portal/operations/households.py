@@ -1,10 +1,14 @@
 """Families the staff book for (a phone booking, a direct enrolment): found by e-mail or by name and
 surname, or created with the minimum DESIGN §5 allows. The family signs in later with that e-mail and
-finds its bookings there."""
+finds its bookings there.
+
+A staff member reaches a family by its id only if the family is known at one of their hubs
+(households/scope.py) or if they found it by an exact search, or created it, in this session (the
+handlers keep those ids in the session): an id typed into a URL shows nobody else's family."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +16,7 @@ from typing import Any
 from portal import audit, db
 from portal.db import NotFound
 from portal.families import accounts as families
+from portal.households import scope
 from portal.form_fields import FormErrors
 from portal.i18n import gettext
 from portal.identity import codes as identity
@@ -55,7 +60,11 @@ async def find(query: str) -> list[FoundFamily]:
                         await families.members(r["id"])) for r in rows]
 
 
-async def family(family_id: int) -> FoundFamily:
+async def family(staff: Staff, family_id: int, found: Collection[int] = ()) -> FoundFamily:
+    """The family, if this staff member may reach it (`found`: the ids their searches in this session
+    returned); otherwise it does not exist for them (NotFound → 404)."""
+    if family_id not in found:
+        await scope.household(staff, family_id)
     row = await Family.select(Family.id, Family.name, Family.surname, Family.email, Family.phone).where(
         (Family.id == family_id) & Family.erased_at.is_null()).first()
     if row is None:
@@ -103,8 +112,9 @@ async def create(staff: Staff, values: Mapping[str, Any], now: datetime) -> int:
     return family_id
 
 
-async def add_member(staff: Staff, family_id: int, values: Mapping[str, Any], now: datetime) -> int:
-    await family(family_id)
+async def add_member(staff: Staff, family_id: int, values: Mapping[str, Any], now: datetime,
+                     found: Collection[int] = ()) -> int:
+    await family(staff, family_id, found)
     member_id = await families.add_member(family_id, values, now)
     async with db.write_transaction():
         await audit.record(staff, "family.add_member", "family", family_id, "", {"member": member_id}, now)

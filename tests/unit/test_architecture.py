@@ -29,7 +29,7 @@ DOMAIN = {
     "households": {"audit", "booking", "catalogue", "identity", "mail"},
     "families": {"booking", "feeds", "households", "identity"},
     "admin": {"audit", "booking", "catalogue", "identity"},
-    "operations": {"admin", "audit", "booking", "catalogue", "families", "identity", "mail"},
+    "operations": {"admin", "audit", "booking", "catalogue", "families", "households", "identity", "mail"},
     "solidarity": {"audit", "identity", "mail", "operations"},
     "demo": {"catalogue"},
     "maintenance": {"audit", "booking", "families", "mail"},

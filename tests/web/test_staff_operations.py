@@ -16,7 +16,7 @@ from portal.staff.operations import operations_router
 from portal import audit
 from portal.households import notes
 from portal.i18n import ROME
-from portal.tables import AccessRequest, Attendance, Booking, Family, Meeting, Outbox
+from portal.tables import AccessRequest, Attendance, Booking, Family, Meeting, Member, Outbox
 from tests import factories, operations_world
 from tests.operations_world import now
 from tests.web.staff_signin import PASSWORD, staff_sign_in
@@ -149,6 +149,25 @@ async def test_phone_booking_creates_the_family_and_raises_the_capacity_only_whe
     assert child_alone.status_code == 422 and "error-members" in child_alone.text  # families: an adult comes too
     again = await post(client, add, {"family": str(family_id), "members": member_ids[:1]})
     assert again.status_code == 303 and await Booking.count() == 2  # one live booking per family
+
+
+async def test_a_family_id_typed_in_a_url_reaches_only_a_family_found_or_known_at_the_hub(client, world):
+    family_id, members = await factories.family(adults=1, email="bianchi@example.it")
+    await signed_in(client, "operatore@example.it")
+    add = f"/staff/attese/incontri/{world.open_meeting}/aggiungi"
+    form = f"/staff/famiglie/{family_id}/componenti"
+    assert (await client.get(form + "/nuovo")).status_code == 404
+    assert (await client.get(add, params={"famiglia": family_id})).status_code == 404
+    child = {"kind": "child", "first_name": "Ada", "birth_month": "3", "birth_year": "2019", "back": add}
+    assert (await post(client, form, child)).status_code == 404
+    booked = await post(client, add, {"family": str(family_id), "members": [str(m) for m in members]})
+    assert booked.status_code == 404 and await Booking.count() == 0
+    assert await Member.count().where(Member.family == family_id) == 1
+    found = await client.get(add, params={"cerca": "bianchi@example.it"})  # an exact search finds it
+    assert f"famiglia={family_id}" in found.text
+    assert (await client.get(add, params={"famiglia": family_id})).status_code == 200
+    assert (await post(client, form, child)).status_code == 303
+    assert await Member.count().where(Member.family == family_id) == 2
 
 
 # -- approvals, enrolment, requests ---------------------------------------------------------
