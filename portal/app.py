@@ -18,6 +18,7 @@ from litestar.static_files import create_static_files_router
 
 from portal import db, shared
 from portal.calendars.routes import calendar_router
+from portal.identity import codes
 from portal.identity.oidc import RelyingParty
 from portal.identity.sessions import AccountRedirect, DatabaseStore, account_redirect, session_config
 from portal.links import Links
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = db.engine_from_url(settings.database_url)
     db.bind(engine)
     redis = shared.connect(settings.redis_url, settings.redis_prefix)
+    codes.limit_clients(settings.sign_in_per_client_hour)
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:

@@ -61,6 +61,7 @@ class Settings:
     retention_requests_months: int = 24  # closed access requests and their confidential notes
     retention_inactive_months: int = 24  # families nobody signed in for: warned, then erased
     retention_audit_years: int = 5
+    sign_in_per_client_hour: int = 300  # sign-in codes one client address may ask for in an hour
     lock_timings: Path | None = None  # a measurement for the bench: each booking's hold time, appended here
 
     @property
@@ -99,6 +100,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         retention_requests_months=_check_count(env, "RETENTION_REQUESTS_MONTHS", 24),
         retention_inactive_months=_check_count(env, "RETENTION_INACTIVE_MONTHS", 24),
         retention_audit_years=_check_count(env, "RETENTION_AUDIT_YEARS", 5),
+        sign_in_per_client_hour=_check_count(env, "SIGN_IN_PER_CLIENT_HOUR", 300),
         lock_timings=Path(env["PORTAL_LOCK_TIMINGS"]) if env.get("PORTAL_LOCK_TIMINGS") else None,
     )
 

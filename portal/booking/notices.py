@@ -113,10 +113,17 @@ def _new_booking_mails(context: MailContext, holding_status: str, links: Links
             render(context, "waitlisted", CODE_MARK, "waitlisted", claim.POSITION_MARK, links))
 
 
+# The activity's title in the family's language where staff translated it, else the Italian one.
+TITLE_IN_FAMILY_LANGUAGE = (
+    "COALESCE((SELECT NULLIF(t.title, '') FROM activity_translation t WHERE t.activity = a.id"
+    " AND t.language = f.language), a.title) AS title"
+)
+
+
 async def context_for(family_id: int, activity_id: int, meeting_id: int | None) -> MailContext:
     rows = await Booking.raw(
-        "SELECT f.email, f.language, a.title, ar.slug AS area, h.name AS hub_name, h.address AS hub_address,"
-        " h.phone AS hub_phone, m.starts_at, m.place FROM family f, activity a"
+        f"SELECT f.email, f.language, {TITLE_IN_FAMILY_LANGUAGE}, ar.slug AS area, h.name AS hub_name,"
+        " h.address AS hub_address, h.phone AS hub_phone, m.starts_at, m.place FROM family f, activity a"
         " JOIN service s ON s.id = a.service JOIN area ar ON ar.id = s.area JOIN hub h ON h.id = a.hub"
         " LEFT JOIN meeting m ON m.id = COALESCE({}, (SELECT m2.id FROM meeting m2"
         " WHERE m2.activity = a.id AND m2.status = 'scheduled' ORDER BY m2.starts_at LIMIT 1))"
@@ -130,8 +137,8 @@ async def booking_details(booking_id: int, meeting_id: int | None = None) -> dic
     """A booking with what its mail and its calendar event show: the (first) meeting, place and hub."""
     rows = await Booking.raw(
         "SELECT b.id, b.code, b.status, b.seats, b.activity, b.meeting, f.email, f.language,"
-        " a.title, a.slug, ar.slug AS area, h.name AS hub_name, h.address AS hub_address, h.phone AS hub_phone,"
-        " h.latitude, h.longitude, m.starts_at, m.ends_at, m.place"
+        f" {TITLE_IN_FAMILY_LANGUAGE}, a.slug, ar.slug AS area, h.name AS hub_name, h.address AS hub_address,"
+        " h.phone AS hub_phone, h.latitude, h.longitude, m.starts_at, m.ends_at, m.place"
         " FROM booking b JOIN family f ON f.id = b.family JOIN activity a ON a.id = b.activity"
         " JOIN service s ON s.id = a.service JOIN area ar ON ar.id = s.area JOIN hub h ON h.id = a.hub"
         " LEFT JOIN meeting m ON m.id = COALESCE({}, b.meeting, (SELECT m2.id FROM meeting m2"

@@ -10,6 +10,7 @@ from typing import Mapping
 from portal import db
 from portal.booking import draw
 from portal.booking.draw import DrawState
+from portal.catalogue import texts
 from portal.db import NotFound
 from portal.i18n import N_, ROME, gettext
 from portal.tables import Activity, Hub, Meeting
@@ -83,6 +84,7 @@ class Card:
     service_slug: str
     area_slug: str
     next_meeting: MeetingView | None = None
+    title_language: str = "it"  # the reader's, where staff translated the title
 
     @property
     def free_seats(self) -> int | None:
@@ -265,7 +267,7 @@ async def search(filters: Filters, now: datetime) -> Results:
         *args, False, now, False, now, PAGE_SIZE, (page - 1) * PAGE_SIZE,
     )
     upcoming = await next_meetings([row["id"] for row in rows], filters, now)
-    cards = [card_from_row(row, upcoming.get(row["id"])) for row in rows]
+    cards = [card_from_row(row, upcoming.get(row["id"])) for row in await texts.translate_titles(rows)]
     return Results(cards=cards, total=total, page=page, pages=pages)
 
 
@@ -351,7 +353,8 @@ async def activity_page(slug: str, now: datetime) -> ActivityPage:
     ).where((Activity.slug == slug) & (Activity.published == True)).first()  # noqa: E712
     if row is None:
         raise NotFound(slug)
-    card_rows = await Activity.raw(f"SELECT {CARD_COLUMNS} {FROM_CATALOGUE} WHERE a.id = {{}}", row["id"])
+    card_rows = await texts.translate_titles(
+        await Activity.raw(f"SELECT {CARD_COLUMNS} {FROM_CATALOGUE} WHERE a.id = {{}}", row["id"]))
     meetings = await upcoming_meetings(row["id"], now)
     hub = await Hub.select().where(Hub.id == row["hub"]).first()
     return ActivityPage(

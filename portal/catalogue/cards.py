@@ -14,7 +14,7 @@ from datetime import datetime
 
 from portal.booking import availability
 from portal.booking.availability import Availability
-from portal.catalogue import browse
+from portal.catalogue import browse, texts
 from portal.catalogue.browse import CARD_COLUMNS, FROM_CATALOGUE, PAGE_SIZE, Card, Filters, Results
 from portal.tables import Activity
 
@@ -101,6 +101,7 @@ async def _cards(groups: list[list[dict]], filters: Filters, now: datetime, hubs
     origin = district_origin(filters.district, hubs)
     cards = []
     for group in groups:
+        await texts.translate_titles(group)
         places = [
             Place(browse.card_from_row(row, next_meetings.get(row["id"])), dates.get(row["id"]), row["district"],
                   distance_km(origin, row["latitude"], row["longitude"]))

@@ -15,6 +15,7 @@ from portal import db
 from portal.booking import availability
 from portal.booking.availability import Availability
 from portal.booking.rules import Participant
+from portal.catalogue import texts
 from portal.catalogue.browse import CARD_COLUMNS, FROM_CATALOGUE, Card, card_from_row
 from portal.i18n import ROME
 from portal.tables import Activity, Family, Member
@@ -75,6 +76,7 @@ async def suggestions(family_id: int, now: datetime) -> ForFamily:
     chosen = _fitting(activities, children, district, today, horizon)[:SHOWN]
     household = await availability.household(family_id)
     dates = await availability.for_activities([row["id"] for row, _ in chosen], now, household, per_activity=8)
+    await texts.translate_titles([row for row, _ in chosen])
     found = tuple(
         Suggestion(card_from_row(row, None), dates.get(row["id"]), names, row["district"] == district)
         for row, names in chosen

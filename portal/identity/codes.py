@@ -30,9 +30,18 @@ PURPOSES = ("sign_in", "change_email")
 # (hits, window in seconds) per key kind; the windows are fixed, so a burst straddling two
 # windows may pass twice the limit, which is fine for these purposes.
 CODES_PER_EMAIL = (5, 3600)
-CODES_PER_CLIENT = (60, 3600)  # households behind one address (a hub's Wi-Fi, a school)
-ATTEMPTS_PER_CLIENT = (120, 3600)
+# Many households can share one address: a hub's Wi-Fi, a school, and on a registration day a mobile
+# carrier's shared public address. settings.sign_in_per_client_hour sets these (limit_clients).
+CODES_PER_CLIENT = (300, 3600)
+ATTEMPTS_PER_CLIENT = (600, 3600)
 KEEP_EXPIRED = timedelta(days=1)
+
+def limit_clients(codes_per_hour: int) -> None:
+    """The per-address limits: codes asked for, and twice as many codes or links tried."""
+    global CODES_PER_CLIENT, ATTEMPTS_PER_CLIENT
+    CODES_PER_CLIENT = (codes_per_hour, 3600)
+    ATTEMPTS_PER_CLIENT = (2 * codes_per_hour, 3600)
+
 
 class SignInError(Exception):
     """A refusal the family can act on: `message` is in the user's language, `field` is where it shows."""

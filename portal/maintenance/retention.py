@@ -8,6 +8,7 @@ by the worker and previewed by `portal retention --dry-run`.
 | mail sent (or given up on) | 30 days |
 | bookings and attendance | RETENTION_BOOKINGS_MONTHS (24) after the last meeting; then anonymous counts |
 | access requests (with the staff's confidential notes) | RETENTION_REQUESTS_MONTHS (24) after they closed |
+| solidarity offers, needs and matches (with the staff's notes) | the same, after they closed or ended |
 | families nobody signed in for | RETENTION_INACTIVE_MONTHS (24): warned by mail, erased 30 days later |
 | audit log | RETENTION_AUDIT_YEARS (5) |
 """
@@ -21,7 +22,17 @@ from portal import audit, db
 from portal.links import Links
 from portal.maintenance import archive, inactive
 from portal.settings import Settings
-from portal.tables import AccessRequest, AuditEntry, Need, Outbox, SignInCode, Throttle, WebSession
+from portal.tables import (
+    AccessRequest,
+    AuditEntry,
+    Match,
+    Need,
+    Outbox,
+    SignInCode,
+    SolidarityOffer,
+    Throttle,
+    WebSession,
+)
 
 AFTER_EXPIRY = timedelta(days=1)
 SENT_MAIL = timedelta(days=30)
@@ -59,6 +70,7 @@ async def apply(policy: Policy, now: datetime, links: Links, *, dry_run: bool = 
         outcome[name] = await _delete(table, condition, dry_run)
     outcome.update(await archive.past_bookings(now - months(policy.bookings_months), now, dry_run=dry_run))
     outcome["access requests"] = await _closed_requests(now - months(policy.requests_months), dry_run)
+    outcome.update(await _closed_solidarity(now - months(policy.requests_months), dry_run))
     outcome.update(await inactive.families(policy.inactive_months, now, links, dry_run=dry_run))
     if not dry_run and any(outcome.values()):
         async with db.write_transaction():
@@ -84,3 +96,26 @@ async def _closed_requests(cutoff: datetime, dry_run: bool) -> int:
             await Need.update({Need.access_request: None}).where(Need.access_request.is_in(ids))
             await AccessRequest.delete().where(AccessRequest.id.is_in(ids))
     return len(rows)
+
+
+# A match that ended before the cutoff ("match" quoted: a keyword in SQLite).
+OLD_MATCH = "m.status = 'ended' AND COALESCE(m.ended_at, m.updated_at) < {}"
+
+
+async def _closed_solidarity(cutoff: datetime, dry_run: bool) -> dict[str, int]:
+    """Ended matches, and closed needs and offers whose every match goes with them."""
+    found = {
+        "solidarity matches": (Match, await Match.raw('SELECT m.id FROM "match" m WHERE ' + OLD_MATCH, cutoff)),
+        "solidarity needs": (Need, await Need.raw(
+            "SELECT n.id FROM need n WHERE n.status = 'closed' AND n.updated_at < {} AND NOT EXISTS"
+            ' (SELECT 1 FROM "match" m WHERE m.need = n.id AND NOT (' + OLD_MATCH + "))", cutoff, cutoff)),
+        "solidarity offers": (SolidarityOffer, await SolidarityOffer.raw(
+            "SELECT o.id FROM solidarity_offer o WHERE o.status = 'closed' AND o.updated_at < {} AND NOT EXISTS"
+            ' (SELECT 1 FROM "match" m WHERE m.offer = o.id AND NOT (' + OLD_MATCH + "))", cutoff, cutoff)),
+    }
+    if not dry_run:
+        for table, rows in found.values():  # matches first: they refer to the needs and offers
+            if rows:
+                async with db.write_transaction():
+                    await table.delete().where(table.id.is_in([row["id"] for row in rows]))
+    return {name: len(rows) for name, (_, rows) in found.items()}

@@ -22,10 +22,14 @@ from portal.tables import (
     Booking,
     BookingParticipant,
     Family,
+    HelpKind,
+    Match,
     Meeting,
+    Need,
     Outbox,
     RetainedCount,
     SignInCode,
+    SolidarityOffer,
     Throttle,
     WebSession,
 )
@@ -152,6 +156,49 @@ async def test_closed_access_requests_go_after_their_period(empty_db, migrated):
     done = await retention.apply(POLICY, now, links)
     assert done["access requests"] == 2
     assert {row["code"] for row in await AccessRequest.select(AccessRequest.code)} == {"R2", "R3"}
+
+
+async def test_closed_solidarity_offers_needs_and_matches_go_after_their_period(empty_db, migrated):
+    now, links = utcnow(), Links(migrated.base_url, migrated.secret_key)
+    hub = await factories.hub("vomero", "Polo Vomero")
+    kind = (await HelpKind.insert(HelpKind(name="Compiti")).returning(HelpKind.id))[0]["id"]
+    volunteer, _ = await factories.family("volontaria@example.it")
+    long_ago, lately = now - timedelta(days=800), now - timedelta(days=30)
+
+    async def offer(status: str, when: datetime) -> int:
+        rows = await SolidarityOffer.insert(SolidarityOffer(
+            family=volunteer, hub=hub, status=status, weekdays="1", time_bands="morning", districts="", languages="it",
+            presentation="", other_help="", staff_notes="riservato", created_at=when, updated_at=when,
+        )).returning(SolidarityOffer.id)
+        return rows[0]["id"]
+
+    async def need(status: str, when: datetime) -> int:
+        rows = await Need.insert(Need(
+            hub=hub, kind=kind, weekdays="1", time_bands="morning", district="", language="it", contact_name="Anna",
+            contact_phone="081 1", contact_email="", status=status, staff_notes="riservato", created_at=when,
+            updated_at=when)).returning(Need.id)
+        return rows[0]["id"]
+
+    async def match(offer_id: int, need_id: int, status: str, ended_at: datetime | None) -> int:
+        rows = await Match.insert(Match(
+            offer=offer_id, need=need_id, status=status, shared_with_volunteer="", shared_with_family="",
+            follow_up_notes="riservato", created_at=long_ago, updated_at=ended_at or now, ended_at=ended_at,
+        )).returning(Match.id)
+        return rows[0]["id"]
+
+    old_offer, old_need = await offer("closed", long_ago), await need("closed", long_ago)
+    await match(old_offer, old_need, "ended", long_ago)
+    kept_offer, kept_need = await offer("closed", long_ago), await need("closed", long_ago)  # a match ended lately
+    kept_match = await match(kept_offer, kept_need, "ended", lately)
+    live_offer, recent_need = await offer("active", long_ago), await need("closed", lately)
+    preview = await retention.apply(POLICY, now, links, dry_run=True)
+    assert (preview["solidarity matches"], preview["solidarity needs"], preview["solidarity offers"]) == (1, 1, 1)
+    assert await Match.count() == 2
+    done = await retention.apply(POLICY, now, links)
+    assert (done["solidarity matches"], done["solidarity needs"], done["solidarity offers"]) == (1, 1, 1)
+    assert [row["id"] for row in await Match.select(Match.id)] == [kept_match]
+    assert {row["id"] for row in await Need.select(Need.id)} == {kept_need, recent_need}
+    assert {row["id"] for row in await SolidarityOffer.select(SolidarityOffer.id)} == {kept_offer, live_offer}
 
 
 async def test_inactive_families_are_warned_then_erased_unless_they_sign_in(empty_db, migrated):

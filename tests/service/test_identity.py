@@ -242,8 +242,12 @@ async def test_codes_are_limited_per_address(empty_db):
     await ask("anna@example.it", NOW + timedelta(hours=1))  # the next window
 
 
-async def test_codes_are_limited_per_client_address(empty_db):
+async def test_codes_are_limited_per_client_address(empty_db, monkeypatch):
+    for name in ("CODES_PER_CLIENT", "ATTEMPTS_PER_CLIENT"):  # put back after the test
+        monkeypatch.setattr(identity, name, getattr(identity, name))
+    identity.limit_clients(4)  # SIGN_IN_PER_CLIENT_HOUR=4
     limit, _ = identity.CODES_PER_CLIENT
+    assert limit == 4 and identity.ATTEMPTS_PER_CLIENT == (8, 3600)
     for number in range(limit):
         await ask(f"famiglia{number}@example.it", ip="192.0.2.7")
     with pytest.raises(identity.TooManyRequests):

@@ -10,6 +10,7 @@ import pytest
 from icalendar import Calendar
 
 from portal import i18n
+from portal.booking import notices
 from portal.mail import messages as mail
 from portal.tables import ActivityTranslation, AuditEntry
 from tests import factories
@@ -87,6 +88,20 @@ async def test_a_translated_activity_is_read_in_that_language(client, appointmen
     assert "italian-note" in arabic
     italian = (await client.get("/attivita/colloquio?lang=it")).text
     assert "Colloquio con la pedagogista" in italian and "italian-note" not in italian
+
+
+async def test_cards_and_mails_carry_the_translated_title(client, appointments):
+    await ActivityTranslation.insert(ActivityTranslation(
+        activity=appointments["activity"], language="uk", title="Консультація педагога", summary="",
+        description="", updated_at=datetime.now(timezone.utc)))
+    ukrainian = (await client.get("/?lang=uk")).text
+    assert '<a href="/attivita/colloquio">Консультація педагога</a>' in ukrainian
+    arabic = (await client.get("/?lang=ar")).text  # not translated: the Italian title, marked as such
+    assert '<a href="/attivita/colloquio" lang="it" dir="ltr">Colloquio con la pedagogista</a>' in arabic
+    olena, _ = await factories.family(email="olena@example.it", language="uk")
+    marco, _ = await factories.family(email="marco@example.it", language="it")
+    assert (await notices.context_for(olena, appointments["activity"], None)).title == "Консультація педагога"
+    assert (await notices.context_for(marco, appointments["activity"], None)).title == "Colloquio con la pedagogista"
 
 
 async def test_staff_write_a_translation_and_it_is_audited(client, appointments):
