@@ -97,16 +97,14 @@ async def find_target(slug: str, meeting_id: int | None) -> Target:
 
 
 async def book(family_id: int, target: Target, member_ids: list[int], now: datetime, links: Links) -> BookingResult:
-    """Book whole or wait whole; a repeated submit returns the family's live booking. Everything that
-    can be read or rendered is done before the one short write that decides and claims (claim.py).
+    """Book whole or wait whole; a repeated submit returns the family's live booking, which the claim's
+    unique index finds. Everything that can be read or rendered is done before the one short write that
+    decides and claims (claim.py).
     While the activity collects requests for a draw, the booking is such a request (draw.py)."""
     draw_state = await draw.open_for(target.activity_id, target.meeting_id) if target.draw_open else None
     chosen, seats = await _check(family_id, target, member_ids, now, check_window=draw_state is None)
     if draw_state is not None:
         return await draw.request(draw_state, family_id, target, chosen, seats, now, links)
-    existing = await _live_booking(family_id, target)
-    if existing:
-        return await _result(existing, existing=True)
     code = new_code()
     holding = "pending" if target.activity["access"] == "approval" else "confirmed"
     mail_context = await notices.context_for(family_id, target.activity_id, target.meeting_id)
@@ -118,7 +116,7 @@ async def book(family_id: int, target: Target, member_ids: list[int], now: datet
     )
     try:
         claimed = await claim.claim(request)
-    except claim.AlreadyBooked:  # a submit that raced its twin
+    except (claim.AlreadyBooked, BookingRefused):  # a repeated submit (the unique index): its booking answers
         existing = await _live_booking(family_id, target)
         if existing is None:
             raise

@@ -60,6 +60,18 @@ async def test_a_repeated_submit_returns_the_live_booking(hub_services):
     assert await seats_taken(meeting) == 2
 
 
+async def test_a_repeated_submit_on_a_full_meeting_without_a_list_returns_the_booking(hub_services):
+    target, meeting = await single(hub_services, capacity=2, waiting_list=False)
+    family, members = await factories.family(adults=2)
+    first = await service.book(family, target, members, now(), LINKS)
+    again = await service.book(family, target, members, now(), LINKS)  # full: the claim refuses, the booking answers
+    assert again.code == first.code and again.existing and again.status == "confirmed"
+    other, other_members = await factories.family(adults=1)
+    with pytest.raises(BookingRefused):
+        await service.book(other, target, other_members, now(), LINKS)
+    assert await Booking.count() == 1 and await seats_taken(meeting) == 2
+
+
 async def test_cancelling_promotes_first_fit_and_never_splits(hub_services):
     target, meeting = await single(hub_services, capacity=2)
     holder, holder_members = await factories.family(adults=2)
