@@ -121,16 +121,27 @@ TITLE_IN_FAMILY_LANGUAGE = (
 
 
 async def context_for(family_id: int, activity_id: int, meeting_id: int | None) -> MailContext:
+    return (await context_and_members(family_id, activity_id, meeting_id))[0]
+
+
+async def context_and_members(family_id: int, activity_id: int, meeting_id: int | None
+                              ) -> tuple[MailContext, list[dict]]:
+    """What the mail says, and the family's members (id, kind, birth_year, birth_month): one read for
+    both, as every booking of a rush needs them (a row per member, each with the mail's columns)."""
     rows = await Booking.raw(
         f"SELECT f.email, f.language, {TITLE_IN_FAMILY_LANGUAGE}, ar.slug AS area, h.name AS hub_name,"
-        " h.address AS hub_address, h.phone AS hub_phone, m.starts_at, m.place FROM family f, activity a"
+        " h.address AS hub_address, h.phone AS hub_phone, m.starts_at, m.place,"
+        " mem.id AS member_id, mem.kind, mem.birth_year, mem.birth_month"
+        " FROM family f LEFT JOIN member mem ON mem.family = f.id CROSS JOIN activity a"
         " JOIN service s ON s.id = a.service JOIN area ar ON ar.id = s.area JOIN hub h ON h.id = a.hub"
         " LEFT JOIN meeting m ON m.id = COALESCE({}, (SELECT m2.id FROM meeting m2"
         " WHERE m2.activity = a.id AND m2.status = 'scheduled' ORDER BY m2.starts_at LIMIT 1))"
-        " WHERE f.id = {} AND a.id = {}", meeting_id, family_id, activity_id)
+        " WHERE f.id = {} AND a.id = {} ORDER BY mem.id", meeting_id, family_id, activity_id)
     row = rows[0]
     row["starts_at"] = db.instant(row["starts_at"]) if row["starts_at"] else None
-    return MailContext.of(row)
+    members = [{"id": r["member_id"], "kind": r["kind"], "birth_year": r["birth_year"], "birth_month": r["birth_month"]}
+               for r in rows if r["member_id"] is not None]
+    return MailContext.of(row), members
 
 
 async def booking_details(booking_id: int, meeting_id: int | None = None) -> dict | None:

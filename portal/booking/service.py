@@ -102,12 +102,12 @@ async def book(family_id: int, target: Target, member_ids: list[int], now: datet
     decides and claims (claim.py).
     While the activity collects requests for a draw, the booking is such a request (draw.py)."""
     draw_state = await draw.open_for(target.activity_id, target.meeting_id) if target.draw_open else None
-    chosen, seats = await _check(family_id, target, member_ids, now, check_window=draw_state is None)
+    mail_context, members = await notices.context_and_members(family_id, target.activity_id, target.meeting_id)
+    chosen, seats = _check(_participants(members), target, member_ids, now, check_window=draw_state is None)
     if draw_state is not None:
         return await draw.request(draw_state, family_id, target, chosen, seats, now, links)
     code = new_code()
     holding = "pending" if target.activity["access"] == "approval" else "confirmed"
-    mail_context = await notices.context_for(family_id, target.activity_id, target.meeting_id)
     request = claim.Claim(
         code=code, family_id=family_id, activity_id=target.activity_id, meeting_id=target.meeting_id,
         access=target.activity["access"], has_waiting_list=target.activity["waiting_list"], seats=seats,
@@ -131,7 +131,7 @@ async def preview(family_id: int, target: Target, member_ids: list[int], now: da
     if existing:
         return await _result(existing, existing=True)
     draw_state = await draw.open_for(target.activity_id, target.meeting_id) if target.draw_open else None
-    _, seats = await _check(family_id, target, member_ids, now, check_window=draw_state is None)
+    _, seats = _check(await _household(family_id), target, member_ids, now, check_window=draw_state is None)
     if draw_state is not None:
         draw_state.check_window(now)
         return BookingResult("", "requested", seats, None)
@@ -212,11 +212,10 @@ async def promote_waiting_list(target: Target, now: datetime, links: Links) -> l
 # -- the parts ---------------------------------------------------------------------------------
 
 
-async def _check(family_id: int, target: Target, member_ids: list[int], now: datetime, check_window: bool = True
-                 ) -> tuple[list[Participant], int]:
+def _check(household: dict[int, Participant], target: Target, member_ids: list[int], now: datetime,
+           check_window: bool = True) -> tuple[list[Participant], int]:
     """The booking window (a draw has its own) and the participants' fit; returns the participants and
     the seats they take."""
-    household = await _household(family_id)
     chosen = [household[member_id] for member_id in dict.fromkeys(member_ids) if member_id in household]
     if len(chosen) != len(set(member_ids)):
         raise NotFound("member")  # another family's member looks like a missing one
@@ -227,8 +226,12 @@ async def _check(family_id: int, target: Target, member_ids: list[int], now: dat
 
 
 async def _household(family_id: int) -> dict[int, Participant]:
-    rows = await Member.raw("SELECT id, kind, birth_year, birth_month FROM member WHERE family = {}", family_id)
-    return {row["id"]: Participant(row["id"], row["kind"], row["birth_year"], row["birth_month"]) for row in rows}
+    return _participants(await Member.raw(
+        "SELECT id, kind, birth_year, birth_month FROM member WHERE family = {}", family_id))
+
+
+def _participants(members: list[dict]) -> dict[int, Participant]:
+    return {row["id"]: Participant(row["id"], row["kind"], row["birth_year"], row["birth_month"]) for row in members}
 
 
 async def _lock_seats(target: Target) -> tuple[int, int]:
