@@ -7,12 +7,12 @@ from typing import Any
 
 from litestar import Request
 from litestar.exceptions import NotFoundException
+from portal.staff import common
 
 from portal.booking.rules import BookingRefused
 from portal.i18n import gettext
 from portal.operations import households
 from portal.operations.scope import Refused
-from portal.staff import common
 
 TEMPLATES = "staff/operations"
 

@@ -36,6 +36,7 @@ CODES_PER_CLIENT = (300, 3600)
 ATTEMPTS_PER_CLIENT = (600, 3600)
 KEEP_EXPIRED = timedelta(days=1)
 
+
 def limit_clients(codes_per_hour: int) -> None:
     """The per-address limits: codes asked for, and twice as many codes or links tried."""
     global CODES_PER_CLIENT, ATTEMPTS_PER_CLIENT

@@ -16,8 +16,8 @@ from typing import Any
 from portal import audit, db
 from portal.db import NotFound
 from portal.families import accounts as families
-from portal.households import scope
 from portal.form_fields import FormErrors
+from portal.households import scope
 from portal.i18n import gettext
 from portal.identity import codes as identity
 from portal.identity.staff_access import Staff
