@@ -325,7 +325,7 @@ def serve_and_load(result: EngineResult, database_url: str, args: argparse.Names
         if not args.skip_feeds:  # before the rush, which changes the data
             calendar_feeds(result, base_url, database_url, args)
         if not args.skip_rush:
-            booking_rushes(result, base_url, database_url, env, args.families)
+            booking_rushes(result, base_url, database_url, env, args.families, process.pid)
             crash_step(result, base_url, database_url, env, args.families, process.pid)
     finally:
         stop_server(process)
@@ -348,7 +348,7 @@ def calendar_feeds(result: EngineResult, base_url: str, database_url: str, args:
 
 
 def booking_rushes(result: EngineResult, base_url: str, database_url: str, env: dict[str, str],
-                   families: int) -> None:
+                   families: int, server_pid: int) -> None:
     """bench/rush.py against the running server: every family on one meeting, then the same number spread
     over many; a rush that cannot run leaves the other figures standing."""
     import rush
@@ -356,7 +356,7 @@ def booking_rushes(result: EngineResult, base_url: str, database_url: str, env: 
     for meetings in (1, rush.SPREAD_MEETINGS):
         print(f"   booking rush: {families:,} signed-in families, {meetings} meeting(s) of {rush.CAPACITY} seats")
         try:
-            outcome = rush.run_rush(result.engine, base_url, database_url, env, families, meetings)
+            outcome = rush.run_rush(result.engine, base_url, database_url, env, families, meetings, server_pid)
         except Exception as error:  # noqa: BLE001 - whatever stops the rush is its result
             message = f"{type(error).__name__}: {error}" if not isinstance(error, rush.RushError) else str(error)
             print(f"bench: {result.engine} booking rush failed: {message}", file=sys.stderr)
@@ -367,7 +367,7 @@ def booking_rushes(result: EngineResult, base_url: str, database_url: str, env: 
               f"p99 {ms(outcome.p99_ms):>9}  lock held {ms(outcome.hold_median_ms)} median, "
               f"{ms(outcome.hold_p99_ms)} p99  {statuses_cell(outcome)}  (setup {outcome.setup_s:.1f} s, "
               f"connect {outcome.connect_s:.2f} s, client CPU {outcome.client_cpu_s:.1f} s, "
-              f"load average {outcome.load_average:.1f})")
+              f"load average {outcome.load_average:.1f}{outcome.cpu_text()})")
         for failure in outcome.failures:
             print(f"   rush check failed: {failure}")
 
@@ -620,7 +620,7 @@ def rush_text(result: EngineResult) -> str:
             lines.append(f"  {'targets met:':<26} {targets_line(outcome)}")
         lines.append(f"  {'context:':<26} setup {outcome.setup_s:.1f} s, {outcome.connect_s:.2f} s to open the "
                      f"connections, the client used {outcome.client_cpu_s:.1f} s of CPU, load average "
-                     f"{outcome.load_average:.1f} just before")
+                     f"{outcome.load_average:.1f} just before{outcome.cpu_text()}")
     if result.rush_error:
         lines.append(f"  rush failed: {result.rush_error}")
     if result.crash or result.crash_error:
@@ -640,7 +640,7 @@ def rush_markdown(result: EngineResult) -> str:
         lines += ["", (f"{outcome.meetings} meeting(s): setup {outcome.setup_s:.1f} s; the {outcome.families:,} "
                        f"connections were opened in {outcome.connect_s:.2f} s before the start; the client used "
                        f"{outcome.client_cpu_s:.1f} s of CPU on the same cores; load average "
-                       f"{outcome.load_average:.1f} just before the rush.")]
+                       f"{outcome.load_average:.1f} just before the rush{outcome.cpu_text()}.")]
     if result.rush_error:
         lines += ["", f"Run failed: {result.rush_error}"]
     if result.crash or result.crash_error:

@@ -63,6 +63,8 @@ class RushResult:
     statuses: dict[str, int]  # booking status -> count, read from the database
     seats_taken: int
     load_average: float  # 1-minute load average just before the rush
+    server_cpu_s: float | None = None  # CPU the portal's processes spent during the rush (from /proc)
+    database_cpu_s: float | None = None  # CPU the local PostgreSQL server spent during the rush
     holds_ms: list[float] = field(default_factory=list)  # each booking's hold of its seats' lock, measured in the app
     failures: list[str] = field(default_factory=list)  # checks that did not hold
 
@@ -78,6 +80,22 @@ class RushResult:
     def per_second(self) -> float:
         """Bookings answered per second, all meetings together."""
         return self.families / self.wall_s if self.wall_s else float("nan")
+
+    @property
+    def machine_ms_per_booking(self) -> float | None:
+        """CPU time the servers, the database and the client spent on each booking, all cores together."""
+        if self.server_cpu_s is None:
+            return None
+        spent = self.server_cpu_s + (self.database_cpu_s or 0.0) + self.client_cpu_s
+        return 1000 * spent / self.families
+
+    def cpu_text(self) -> str:
+        """Where the machine's time went, for the context line."""
+        if self.server_cpu_s is None:
+            return ""
+        database = f", PostgreSQL {self.database_cpu_s:.1f} s" if self.database_cpu_s is not None else ""
+        return (f"; CPU during the rush: the portal {self.server_cpu_s:.1f} s{database}, the client "
+                f"{self.client_cpu_s:.1f} s, {self.machine_ms_per_booking:.1f} ms per booking")
 
     @property
     def lock_ceiling_per_second(self) -> float:
@@ -127,14 +145,15 @@ class Plan:
 
 
 def run_rush(engine: str, base_url: str, database_url: str, env: dict[str, str], families: int,
-             meetings: int = 1) -> RushResult:
+             meetings: int = 1, server_pid: int | None = None) -> RushResult:
     """Prepare the meetings and the families, fire the rush at the server at base_url, check the outcome.
-    The servers append each booking's lock hold time to env's PORTAL_LOCK_TIMINGS file, if set."""
-    return asyncio.run(_rush(engine, base_url, database_url, env, families, meetings))
+    The servers append each booking's lock hold time to env's PORTAL_LOCK_TIMINGS file, if set. With
+    server_pid (the supervisor), the CPU its processes and a local PostgreSQL spend is measured too."""
+    return asyncio.run(_rush(engine, base_url, database_url, env, families, meetings, server_pid))
 
 
 async def _rush(engine_name: str, base_url: str, database_url: str, env: dict[str, str], families: int,
-                meetings: int) -> RushResult:
+                meetings: int, server_pid: int | None = None) -> RushResult:
     from portal import db  # the bench's other parts run without the portal's imports
 
     engine = db.engine_from_url(database_url)
@@ -150,15 +169,43 @@ async def _rush(engine_name: str, base_url: str, database_url: str, env: dict[st
             open(timings, "w").close()
         load_average = os.getloadavg()[0]
         cpu = time.process_time()
+        servers_before, database_before = _cpu_seconds(server_pid), _cpu_seconds(None)
         connect_s, wall_s, answers = await fire(base_url, plan, token)
+        servers_after, database_after = _cpu_seconds(server_pid), _cpu_seconds(None)
         cpu = time.process_time() - cpu
         result = await verify(engine_name, plan, answers, connect_s, wall_s, cpu, load_average)
+        if server_pid is not None:
+            result.server_cpu_s = servers_after - servers_before
+            if engine_name == "PostgreSQL" and database_after:
+                result.database_cpu_s = database_after - database_before
         if timings:
             with open(timings) as lines:
                 result.holds_ms = sorted(float(line) for line in lines if line.strip())
         return result
     finally:
         await db.close_engine(engine)
+
+
+def _cpu_seconds(root: int | None) -> float:
+    """User and system CPU of a process and its descendants (root None: every `postgres` process)."""
+    processes = {}
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                name, rest = stat.read().rsplit(")", 1)
+        except (OSError, ValueError):
+            continue
+        fields = rest.split()
+        processes[int(entry)] = (name.split("(", 1)[1], int(fields[1]), int(fields[11]) + int(fields[12]))
+    if root is None:
+        chosen = {pid for pid, (name, _, _) in processes.items() if name == "postgres"}
+    else:
+        chosen, grew = {root}, True
+        while grew:
+            found = {pid for pid, (_, parent, _) in processes.items() if parent in chosen} - chosen
+            chosen |= found
+            grew = bool(found)
+    return sum(processes[pid][2] for pid in chosen if pid in processes) / os.sysconf("SC_CLK_TCK")
 
 
 # -- the data ------------------------------------------------------------------------------------
