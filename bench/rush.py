@@ -189,7 +189,7 @@ async def _rush(engine_name: str, base_url: str, database_url: str, env: dict[st
 def _cpu_seconds(root: int | None) -> float:
     """User and system CPU of a process and its descendants (root None: every `postgres` process)."""
     processes = {}
-    for entry in os.listdir("/proc"):
+    for entry in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{entry}/stat") as stat:
                 name, rest = stat.read().rsplit(")", 1)
