@@ -313,6 +313,8 @@ def serve_and_load(result: EngineResult, database_url: str, args: argparse.Names
     started = time.monotonic()
     summary = portal_command(["demo", "--scale", str(args.scale)], env)
     print(f"   {summary.splitlines()[-1] if summary else 'demo loaded'} ({time.monotonic() - started:.0f} s)")
+    if urlsplit(database_url).scheme.startswith("postgres"):  # as after any bulk load: no autovacuum mid-bench
+        postgres_tool("vacuumdb", database_url, ["--analyze", "--quiet", urlsplit(database_url).path.strip("/")])
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_name = f"{engine.lower()}.log"
