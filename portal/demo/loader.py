@@ -15,6 +15,7 @@ from typing import Iterable, Iterator, Sequence
 from piccolo.table import Table
 
 from portal import db
+from portal.demo import places
 from portal.demo.content import (
     FRI,
     HELP_KINDS,
@@ -283,6 +284,7 @@ async def load_demo(now: datetime, scale: int = 1) -> DemoSummary:
             [activity_row(activity, service_ids, hub_ids, now) for activity in plan.activities],
         )
         await insert_all(Meeting, meeting_rows(plan.activities, activity_ids, now))
+        await places.hold_taken_places(now)
         if not await HelpKind.exists():
             await HelpKind.insert(*(HelpKind(name=name, active=True, position=position)
                                     for position, name in enumerate(HELP_KINDS)))

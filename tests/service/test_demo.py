@@ -9,8 +9,9 @@ import pytest
 from portal import db
 from portal.demo import loader as demo
 from portal.i18n import ROME
-from portal.tables import Activity, Area, Hub, Meeting, Service
+from portal.tables import Activity, Area, Booking, Hub, Meeting, Service
 from portal.taxonomy import SERVICES
+from tests.counters import assert_counters_match_bookings
 
 NOW = datetime(2031, 3, 3, 8, 30, tzinfo=timezone.utc)  # a Monday in Rome
 
@@ -135,3 +136,11 @@ async def test_load_demo_writes_the_plan(empty_db, plan):
     with pytest.raises(ValueError):
         await demo.load_demo(NOW)
     assert await Hub.count() == summary.hubs
+
+
+@pytest.mark.anyio
+async def test_the_places_the_demo_shows_taken_are_held_by_bookings(empty_db, plan):
+    await demo.load_demo(NOW)
+    taken = sum(m.seats_taken for _, m in meetings_of(plan)) + sum(a.seats_taken for a in plan.activities)
+    assert taken > 0 and await Booking.count().where(Booking.status == "confirmed") > 0
+    await assert_counters_match_bookings()  # every counter is the sum of its live bookings' seats

@@ -31,7 +31,7 @@ DOMAIN = {
     "admin": {"audit", "booking", "catalogue", "identity"},
     "operations": {"admin", "audit", "booking", "catalogue", "families", "households", "identity", "mail"},
     "solidarity": {"audit", "identity", "mail", "operations"},
-    "demo": {"catalogue"},
+    "demo": {"booking", "catalogue"},
     "maintenance": {"audit", "booking", "families", "mail"},
     "flyers": {"catalogue", "feeds"},
     "opendata": {"catalogue"},
