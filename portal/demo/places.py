@@ -14,8 +14,9 @@ from datetime import datetime
 from portal.booking.service import new_code
 from portal.tables import Activity, Booking, BookingEvent, BookingParticipant, Family, Meeting, Member
 
+# None of them is a surname of households/demo.py, whose families tests find by name.
 SURNAMES = ("Romano", "Ferrari", "Colombo", "Ricci", "Marino", "Greco", "Bruno", "Gallo", "Conti", "Mancini",
-            "Costa", "Giordano", "Rizzo", "Lombardi", "Moretti", "Barbieri", "Fontana", "Santoro")  # not households/demo's
+            "Costa", "Giordano", "Rizzo", "Lombardi", "Moretti", "Barbieri", "Fontana", "Santoro")
 MEMBERS = (("adult", "Maria", None), ("adult", "Luca", None), ("child", "Sofia", 2019), ("child", "Marco", 2022))
 CHUNK = 500
 
