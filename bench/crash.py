@@ -84,18 +84,14 @@ async def crash(base_url: str, env: dict[str, str], families: int, supervisor: i
 def workers(supervisor: int) -> list[int]:
     """The serving processes uvicorn's supervisor started (multiprocessing children, not its resource tracker)."""
     found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for pid, (_, parent, _) in rush.processes().items():
         try:
-            with open(f"/proc/{entry}/stat") as stat:
-                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
                 command = cmdline.read()
         except OSError:
             continue
         if parent == supervisor and b"spawn_main" in command:
-            found.append(int(entry))
+            found.append(pid)
     if not found:
         raise rush.RushError(f"no worker process of {supervisor} to kill")
     return sorted(found)

@@ -186,9 +186,9 @@ async def _rush(engine_name: str, base_url: str, database_url: str, env: dict[st
         await db.close_engine(engine)
 
 
-def _cpu_seconds(root: int | None) -> float:
-    """User and system CPU of a process and its descendants (root None: every `postgres` process)."""
-    processes = {}
+def processes() -> dict[int, tuple[str, int, int]]:
+    """Every process now: pid -> (name, parent pid, user and system CPU in clock ticks), from /proc."""
+    found = {}
     for entry in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{entry}/stat") as stat:
@@ -196,16 +196,22 @@ def _cpu_seconds(root: int | None) -> float:
         except (OSError, ValueError):
             continue
         fields = rest.split()
-        processes[int(entry)] = (name.split("(", 1)[1], int(fields[1]), int(fields[11]) + int(fields[12]))
+        found[int(entry)] = (name.split("(", 1)[1], int(fields[1]), int(fields[11]) + int(fields[12]))
+    return found
+
+
+def _cpu_seconds(root: int | None) -> float:
+    """User and system CPU of a process and its descendants (root None: every `postgres` process)."""
+    running = processes()
     if root is None:
-        chosen = {pid for pid, (name, _, _) in processes.items() if name == "postgres"}
+        chosen = {pid for pid, (name, _, _) in running.items() if name == "postgres"}
     else:
         chosen, grew = {root}, True
         while grew:
-            found = {pid for pid, (_, parent, _) in processes.items() if parent in chosen} - chosen
+            found = {pid for pid, (_, parent, _) in running.items() if parent in chosen} - chosen
             chosen |= found
             grew = bool(found)
-    return sum(processes[pid][2] for pid in chosen if pid in processes) / os.sysconf("SC_CLK_TCK")
+    return sum(running[pid][2] for pid in chosen) / os.sysconf("SC_CLK_TCK")
 
 
 # -- the data ------------------------------------------------------------------------------------

@@ -6,9 +6,6 @@ to a real SMTP server); the rush, the kill and the checks are the bench's (bench
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
@@ -20,7 +17,7 @@ from portal.mail import outbox
 from portal.settings import Settings
 from portal.tables import Outbox
 from tests import factories
-from tests.mail_server import free_port
+from tests.concurrency.served import two_workers
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,18 +33,8 @@ async def served(empty_db: Settings, smtp_server, tmp_path):
     """The portal served by a supervisor and two workers on the test database, sending mail."""
     await factories.taxonomy()
     await factories.hub()
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": empty_db.database_url, "SECRET_KEY": empty_db.secret_key,
-           "BASE_URL": f"http://127.0.0.1:{port}", "PORTAL_VAR_DIR": str(tmp_path), "SMTP_URL": smtp_server.url,
-           "MAIL_WORKER": "1"}
-    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "portal"), "serve", "--port", str(port), "--workers", "2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "server.log", "wb"))
-    try:
-        crash.wait_ready(f"http://127.0.0.1:{port}")
-        yield f"http://127.0.0.1:{port}", env, server.pid
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
+    with two_workers(empty_db, smtp_server, tmp_path) as server:
+        yield server
 
 
 async def test_a_killed_worker_loses_no_booking_and_no_mail(served, smtp_server, empty_db):

@@ -8,14 +8,9 @@ to its own booking and gets one mail about it.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import httpx
 import pytest
@@ -24,13 +19,10 @@ from portal.booking.queue import waiting_position
 from portal.settings import Settings
 from portal.tables import Booking, Family
 from tests import factories
-from tests.mail_server import free_port
+from tests.concurrency.served import two_workers
 from tests.web.signin import csrf, sign_in
 
 pytestmark = pytest.mark.anyio
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bench"))
-import crash  # noqa: E402  (waits for a served portal)
 
 FAMILIES = 60
 CAPACITY = 10
@@ -44,18 +36,8 @@ async def served(empty_db: Settings, smtp_server, tmp_path):
     activity = await factories.activity(services["attivita-culturali"], await factories.hub(), capacity=CAPACITY,
                                         slug=SLUG)
     meeting = await factories.meeting(activity, datetime.now(timezone.utc) + timedelta(days=7))
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": empty_db.database_url, "SECRET_KEY": empty_db.secret_key,
-           "BASE_URL": f"http://127.0.0.1:{port}", "PORTAL_VAR_DIR": str(tmp_path), "SMTP_URL": smtp_server.url,
-           "MAIL_WORKER": "1"}
-    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "portal"), "serve", "--port", str(port), "--workers", "2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "server.log", "wb"))
-    try:
-        crash.wait_ready(f"http://127.0.0.1:{port}")
-        yield f"http://127.0.0.1:{port}", meeting
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
+    with two_workers(empty_db, smtp_server, tmp_path) as (base_url, _, _):
+        yield base_url, meeting
 
 
 async def ready_to_book(client: httpx.AsyncClient, email: str, meeting: int) -> dict[str, str]:
